@@ -1,0 +1,41 @@
+import { z } from "zod";
+import type { Message } from "./message";
+import type { ToolCall } from "./tool-call";
+
+export const SamplingParamsSchema = z.object({
+  temperature: z.number().nonnegative().default(1),
+  topP: z.number().gt(0).max(1).default(1),
+  maxTokens: z.number().int().positive(),
+  stop: z.array(z.string()).optional(),
+  seed: z.number().int().optional(),
+});
+export type SamplingParams = z.input<typeof SamplingParamsSchema>;
+
+/** The next assistant turn a policy produced. Token data is present when the policy can give it. */
+export interface PolicyTurn {
+  text: string;
+  /** "stop": EOS or a stop string (kept in `text`); "length": `maxTokens` reached. */
+  finishReason: "stop" | "length" | "tool-call";
+  /** Native OpenAI-style tool calls, for policies that use them instead of the text protocol. */
+  toolCalls?: ToolCall[];
+  tokenIds?: number[];
+  /** Sampling log-prob of each token in `tokenIds`. */
+  logProbs?: number[];
+}
+
+export interface PolicyRequest {
+  messages: Message[];
+  sampling: SamplingParams;
+  /** Tool schemas for policies that call tools natively (OpenAI function-tool format). */
+  tools?: unknown[];
+  signal?: AbortSignal;
+}
+
+/**
+ * The seam between the agent loop and a model: implemented by remote endpoints and by the in-process policy,
+ * so that neither side imports the other.
+ */
+export interface Policy {
+  readonly name: string;
+  generate(request: PolicyRequest): Promise<PolicyTurn>;
+}

@@ -1,0 +1,87 @@
+/**
+ * Seeded random batches for the tests and the benchmark (not exported from the package). Log-ratios
+ * stay `kinkMargin` away from every point where the loss has a kink (the clip bounds, the dual-clip cap,
+ * the ±20 clamp), so that float32 and float64 agree on which side of a kink a token is, and finite
+ * differences do not straddle one.
+ */
+
+/** A batch as plain float32-representable numbers, with advantages `[B]`. */
+export interface RandomBatch {
+  logProb: number[][];
+  oldLogProb: number[][];
+  mask: number[][];
+  accuracyAdvantages: number[];
+  toolAdvantages: number[];
+}
+
+/** Options of {@link randomBatch}. */
+export interface RandomBatchOptions {
+  /** Rows B. */
+  rows: number;
+  /** Columns L. */
+  columns: number;
+  /** Distance kept from every kink, in log-ratio units. Default 1e-3. */
+  kinkMargin?: number;
+  /** The clip settings whose kinks are avoided. Defaults 0.2, 0.2, 3. */
+  clipLow?: number;
+  clipHigh?: number;
+  clipC?: number;
+}
+
+/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A random batch that exercises every branch: ratios inside and beyond both clip bounds, negative
+ * advantages past the dual-clip cap, log-ratios beyond ±20, masked tokens, a fully masked row, and tool
+ * advantages that are 0 on some rows.
+ */
+export function randomBatch(seed: number, options: RandomBatchOptions): RandomBatch {
+  const { rows, columns } = options;
+  const margin = options.kinkMargin ?? 1e-3;
+  const kinks = [
+    Math.log(1 - (options.clipLow ?? 0.2)),
+    Math.log(1 + (options.clipHigh ?? 0.2)),
+    Math.log(options.clipC ?? 3),
+    -20,
+    20,
+  ];
+  const random = mulberry32(seed);
+  const uniform = (low: number, high: number) => low + (high - low) * random();
+  const logRatio = (): number => {
+    for (;;) {
+      const roll = random();
+      const value = roll < 0.05 ? uniform(-30, 30) : roll < 0.15 ? uniform(-2.5, 2.5) : uniform(-0.5, 0.5);
+      const rounded = Math.fround(value);
+      if (kinks.every((kink) => Math.abs(rounded - kink) > margin)) return rounded;
+    }
+  };
+  const fullyMaskedRow = rows > 2 ? Math.floor(random() * rows) : -1;
+  const oldLogProb: number[][] = [];
+  const logProb: number[][] = [];
+  const mask: number[][] = [];
+  for (let b = 0; b < rows; b++) {
+    const oldRow = Array.from({ length: columns }, () => Math.fround(uniform(-4, 0)));
+    oldLogProb.push(oldRow);
+    // Subtracting in float32 must give back the log-ratio drawn, so build logProb in float32 steps.
+    logProb.push(oldRow.map((old) => Math.fround(old + logRatio())));
+    mask.push(Array.from({ length: columns }, () => (b === fullyMaskedRow || random() < 0.25 ? 0 : 1)));
+  }
+  const advantage = () => (random() < 0.15 ? 0 : Math.fround(uniform(-2.5, 2.5)));
+  return {
+    logProb,
+    oldLogProb,
+    mask,
+    accuracyAdvantages: Array.from({ length: rows }, advantage),
+    toolAdvantages: Array.from({ length: rows }, () => (random() < 0.4 ? 0 : advantage())),
+  };
+}
