@@ -50,13 +50,25 @@ describe("conditionalGrpoAdvantages: hand-computed", () => {
 });
 
 describe("conditionalGrpoAdvantages: errors", () => {
-  it("rejects a qualifies array of the wrong length or with non-booleans", () => {
+  it("rejects a qualifies array of the wrong length or with entries other than true/false/1/0", () => {
     expect(() => conditionalGrpoAdvantages([1, 2], ["a", "a"], [true])).toThrow(
       /qualifies has 1 entries but rewards has 2/,
     );
-    expect(() => conditionalGrpoAdvantages([1, 2], ["a", "a"], [true, 1 as unknown as boolean])).toThrow(
-      /qualifies\[1\] is 1 \(number\); every entry must be true or false/,
+    expect(() => conditionalGrpoAdvantages([1, 2], ["a", "a"], [true, 2])).toThrow(
+      /qualifies\[1\] is 2 \(number\); every entry must be true\/false or 1\/0/,
     );
+    expect(() => conditionalGrpoAdvantages([1, 2], ["a", "a"], [true, "yes" as unknown as boolean])).toThrow(
+      /qualifies\[1\] is "yes"/,
+    );
+  });
+
+  it("takes 1/0 flags (a Uint8Array) exactly as booleans", () => {
+    const rewards = [0.5, 0.25, 1, 0.2];
+    const ids = ["a", "a", "a", "a"];
+    const asBooleans = conditionalGrpoAdvantages(rewards, ids, [true, true, false, true]);
+    expect(conditionalGrpoAdvantages(rewards, ids, Uint8Array.from([1, 1, 0, 1]))).toEqual(asBooleans);
+    expect(asBooleans[2]).toBe(0);
+    expect(asBooleans[0]).toBeGreaterThan(0);
   });
 
   it("still requires finite rewards outside Q", () => {

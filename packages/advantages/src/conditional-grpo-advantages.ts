@@ -1,11 +1,11 @@
 import { type GroupId, indexGroups } from "./group-index";
 import { type AdvantageOptions, resolveAdvantageOptions } from "./options";
 import { standardiseWithinGroups } from "./standardise-within-groups";
-import { readFiniteValues, readFlags, requireLength, requirePresent } from "./validate-input";
+import { type Flag, readFiniteValues, readFlags, requireLength, requirePresent } from "./validate-input";
 
 /**
  * Conditional GRPO: within each group, standardise only over the qualifying rollouts Q
- * (`qualifies[i] === true`); every other rollout gets 0.
+ * (`qualifies[i]` true or 1); every other rollout gets 0.
  *
  * - |Q| ≥ 2: for i in Q, `(r − mean_Q)/(std_Q + ε)` with the unbiased std over Q
  *   (`r − mean_Q` with `normalizeByStd: false`);
@@ -16,14 +16,14 @@ import { readFiniteValues, readFlags, requireLength, requirePresent } from "./va
  *
  * @param rewards one finite reward per rollout (entries outside Q are checked but not used)
  * @param groupIds one group id per rollout
- * @param qualifies one boolean per rollout: does it belong to Q
+ * @param qualifies one flag per rollout (true/false or 1/0): does it belong to Q
  * @returns one advantage per rollout, 0 outside Q
  * @throws AdvantagesError on a length mismatch, a non-finite reward, a non-boolean flag, a bad group id or bad options
  */
 export function conditionalGrpoAdvantages(
   rewards: ArrayLike<number>,
   groupIds: ArrayLike<GroupId>,
-  qualifies: ArrayLike<boolean>,
+  qualifies: ArrayLike<Flag>,
   options: AdvantageOptions = {},
 ): Float64Array {
   const resolved = resolveAdvantageOptions(options);

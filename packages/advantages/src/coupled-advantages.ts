@@ -4,6 +4,7 @@ import { type AdvantageOptions, resolveAdvantageOptions } from "./options";
 import { standardiseWithinGroups } from "./standardise-within-groups";
 import {
   describe,
+  type Flag,
   readFiniteValues,
   readFlags,
   readToolCalls,
@@ -31,7 +32,7 @@ export interface CoupledAdvantageInput {
   /** r_acc per rollout. */
   readonly accuracyRewards: ArrayLike<number>;
   /** The verdict per rollout (gates the additive-gated bonus). */
-  readonly correct: ArrayLike<boolean>;
+  readonly correct: ArrayLike<Flag>;
   /** Tool requests T per rollout (non-negative integers). */
   readonly toolCalls: ArrayLike<number>;
   /** The prompt of each rollout. */

@@ -159,6 +159,19 @@ describe("hdpoAdvantages: hand-computed", () => {
   });
 });
 
+describe("hdpoAdvantages: correctness flags", () => {
+  it("takes correct as a Uint8Array of 1/0 (as @hdpo/rewards returns it) exactly as booleans", () => {
+    const batch = batchOf([right(0), right(2), wrong(1), right(1, "r"), right(3, "r"), wrong(0, "r")]);
+    const fromBooleans = hdpoAdvantages(batch);
+    const fromBytes = hdpoAdvantages({ ...batch, correct: Uint8Array.from(batch.correct, Number) });
+    expect(fromBytes.accuracy).toEqual(fromBooleans.accuracy);
+    expect(fromBytes.tool).toEqual(fromBooleans.tool);
+    expect(fromBytes.stats).toEqual(fromBooleans.stats);
+    // Q = {0, 1} in "q" and {3, 4} in "r": both pairs have distinct T, so 4 non-zero tool advantages.
+    expect(fromBytes.stats.qualifyingRatio).toBeCloseTo(4 / 6, 12);
+  });
+});
+
 describe("hdpoAdvantages: errors", () => {
   const good = batchOf([right(0), wrong(1)]);
 
@@ -181,8 +194,8 @@ describe("hdpoAdvantages: errors", () => {
     expect(() => hdpoAdvantages({ ...good, toolRewards: [Number.POSITIVE_INFINITY, 0] })).toThrow(
       /toolRewards\[0\] is Infinity/,
     );
-    expect(() => hdpoAdvantages({ ...good, correct: [true, 0 as unknown as boolean] })).toThrow(
-      /correct\[1\] is 0 \(number\); every entry must be true or false/,
+    expect(() => hdpoAdvantages({ ...good, correct: [true, 0.5] })).toThrow(
+      /correct\[1\] is 0.5 \(number\); every entry must be true\/false or 1\/0/,
     );
     expect(() => hdpoAdvantages({ ...good, toolCalls: [0, 1.5] })).toThrow(
       /toolCalls\[1\] is 1.5 \(number\); T counts the tool requests.*non-negative integer/,

@@ -3,7 +3,7 @@ import { type GroupId, indexGroups } from "./group-index";
 import { type AdvantageOptions, resolveAdvantageOptions } from "./options";
 import { readHdpoRollouts } from "./read-hdpo-rollouts";
 import { standardiseWithinGroups } from "./standardise-within-groups";
-import { requireLength, requirePresent, summariseToolCalls } from "./validate-input";
+import { type Flag, requireLength, requirePresent, summariseToolCalls } from "./validate-input";
 
 /** One HDPO batch: per-rollout rewards and verdicts, in batch order. */
 export interface HdpoAdvantageInput {
@@ -12,7 +12,7 @@ export interface HdpoAdvantageInput {
   /** r_tool = 1/(T+1) for a correct rollout, 0 otherwise; > 0 exactly where `correct` is true. */
   readonly toolRewards: ArrayLike<number>;
   /** The verdict (answer score > 0), one per rollout. */
-  readonly correct: ArrayLike<boolean>;
+  readonly correct: ArrayLike<Flag>;
   /** The prompt of each rollout; groups may be interleaved. */
   readonly groupIds: ArrayLike<GroupId>;
   /** Tool requests T per rollout (non-negative integers); only feeds the tool-use statistics. */

@@ -1,5 +1,5 @@
 import { AdvantagesError } from "./advantages-error";
-import { describe } from "./validate-input";
+import { describe, type Flag } from "./validate-input";
 
 /** The validated per-rollout columns of an HDPO batch. */
 export interface HdpoRollouts {
@@ -19,7 +19,7 @@ export interface HdpoRollouts {
 export function readHdpoRollouts(
   accuracyRewards: ArrayLike<number>,
   toolRewards: ArrayLike<number>,
-  correct: ArrayLike<boolean>,
+  correct: ArrayLike<Flag>,
 ): HdpoRollouts {
   const n = accuracyRewards.length;
   const accuracy = new Float64Array(n);
@@ -32,10 +32,10 @@ export function readHdpoRollouts(
     const c = correct[i];
     // Number(bool) rather than `if (c)`: correctness is close to random, and a mispredicted branch per
     // rollout costs more than the rest of the loop.
-    const bit = Number(c === true);
-    if (bit + Number(c === false) !== 1) {
+    const bit = Number(c === true || c === 1);
+    if (bit + Number(c === false || c === 0) !== 1) {
       throw new AdvantagesError(
-        `correct[${i}] is ${describe(c)}; every entry must be true or false (convert 0/1 with \`x === 1\`).`,
+        `correct[${i}] is ${describe(c)}; every entry must be true/false or 1/0 (e.g. a Uint8Array).`,
       );
     }
     // Number.isFinite does not coerce, so it also rejects strings, null and undefined.

@@ -47,17 +47,20 @@ export function readFiniteValues(name: string, values: ArrayLike<number>): Float
   return out;
 }
 
+/** A per-rollout yes/no: a boolean, or 1/0 as in the `Uint8Array` that `@hdpo/rewards`' rolloutRewards returns. */
+export type Flag = boolean | 0 | 1 | number;
+
 /** Reads a per-rollout boolean array into 0/1 bytes, rejecting anything that is not `true` or `false`. */
-export function readFlags(name: string, values: ArrayLike<boolean>): Uint8Array {
+export function readFlags(name: string, values: ArrayLike<Flag>): Uint8Array {
   const n = values.length;
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
     // Branch-free on purpose: these flags are close to random (see read-hdpo-rollouts.ts).
-    const bit = Number(v === true);
-    if (bit + Number(v === false) !== 1) {
+    const bit = Number(v === true || v === 1);
+    if (bit + Number(v === false || v === 0) !== 1) {
       throw new AdvantagesError(
-        `${name}[${i}] is ${describe(v)}; every entry must be true or false (convert 0/1 with \`x === 1\`).`,
+        `${name}[${i}] is ${describe(v)}; every entry must be true/false or 1/0 (e.g. a Uint8Array).`,
       );
     }
     out[i] = bit;

@@ -4,7 +4,7 @@ import { type HdpoLossInputs, hdpoLoss } from "./hdpo-loss";
 import { hdpoLossReference } from "./hdpo-loss-reference";
 import { LossError } from "./losses-error";
 import { AGG_MODES } from "./options";
-import { type RandomBatch, randomBatch } from "./test-batches";
+import { HAND_CASE as HAND, type RandomBatch, randomBatch } from "./test-batches";
 
 function expectFloat32Close(actual: number, expected: number, scale = 1): void {
   expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(
@@ -25,30 +25,6 @@ function tensorsOf(batch: RandomBatch): HdpoLossInputs {
 function disposeAll(inputs: HdpoLossInputs): void {
   tf.dispose(Object.values(inputs));
 }
-
-/** The hand case of hdpo-loss-reference.test.ts: L_acc = −0.39, L_tool = −0.07, L = −0.4005. */
-const HAND: RandomBatch = {
-  oldLogProb: [
-    [-1, -2],
-    [-0.5, -3],
-    [-1.5, -0.25],
-    [-2, -2],
-  ],
-  logProb: [
-    [-1, -2 + Math.log(1.5)],
-    [-0.5, 2],
-    [-1.5 + Math.log(0.5), -0.25],
-    [-2, -2],
-  ],
-  mask: [
-    [1, 1],
-    [1, 0],
-    [1, 1],
-    [0, 0],
-  ],
-  accuracyAdvantages: [1, -1, 0.5, 2],
-  toolAdvantages: [0.7, 0, -0.7, 0],
-};
 
 describe.each(["cpu", "wasm"] as const)("hdpoLoss on the %s backend", (backend) => {
   beforeAll(async () => {

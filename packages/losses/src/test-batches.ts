@@ -85,3 +85,48 @@ export function randomBatch(seed: number, options: RandomBatchOptions): RandomBa
     toolAdvantages: Array.from({ length: rows }, () => (random() < 0.4 ? 0 : advantage())),
   };
 }
+
+/**
+ * The hand-computed case both loss test files hold their results to (clip 0.2/0.2, clipC 3, wAcc 1,
+ * wTool 0.15), logProb = old + d:
+ *   row 0: mask [1,1], d = [0, ln1.5], A_acc = 1,    A_tool = 0.7
+ *   row 1: mask [1,0], d = [0, 5],     A_acc = −1,   A_tool = 0      (not in the tool mask)
+ *   row 2: mask [1,1], d = [ln0.5, 0], A_acc = 0.5,  A_tool = −0.7
+ *   row 3: mask [0,0], d = [0, 0],     A_acc = 2,    A_tool = 0
+ * Accuracy channel, full mask (5 tokens):
+ *   row 0: ratio 1 → −1 (grad −1); ratio 1.5 → pg2 −1.2 > pg1 −1.5 → −1.2 clipped (grad 0)
+ *   row 1: ratio 1 → 1 (grad +1)
+ *   row 2: ratio 0.5 → pg1 −0.25 > pg2 −0.4 → −0.25 (grad −0.5·0.5 = −0.25); ratio 1 → −0.5 (grad −0.5)
+ *   Σ = −1.95 → L_acc = −0.39, clip fraction 1/5
+ * Tool channel, rows 0 and 2 only (4 tokens):
+ *   row 0: ratio 1 → −0.7 (grad −0.7); ratio 1.5 → pg2 −0.84 > pg1 −1.05 → −0.84 clipped (grad 0)
+ *   row 2: ratio 0.5 → pg2 0.56 > pg1 0.35 → 0.56 clipped, below cap 2.1 (grad 0); ratio 1 → 0.7 (grad 0.7)
+ *   Σ = −0.28 → L_tool = −0.07, clip fraction 2/4
+ * L = −0.39 + 0.15·(−0.07) = −0.4005; ρ = 2/4.
+ * Gradient = acc/5 + 0.15·tool/4:
+ *   row 0: [−0.2 − 0.02625, 0], row 1: [0.2, 0], row 2: [−0.05, −0.1 + 0.02625], row 3: [0, 0].
+ */
+const HAND_OLD = [
+  [-1, -2],
+  [-0.5, -3],
+  [-1.5, -0.25],
+  [-2, -2],
+];
+const HAND_D = [
+  [0, Math.log(1.5)],
+  [0, 5],
+  [Math.log(0.5), 0],
+  [0, 0],
+];
+export const HAND_CASE: RandomBatch = {
+  oldLogProb: HAND_OLD,
+  logProb: HAND_OLD.map((row, b) => row.map((old, t) => old + HAND_D[b]![t]!)),
+  mask: [
+    [1, 1],
+    [1, 0],
+    [1, 1],
+    [0, 0],
+  ],
+  accuracyAdvantages: [1, -1, 0.5, 2],
+  toolAdvantages: [0.7, 0, -0.7, 0],
+};
