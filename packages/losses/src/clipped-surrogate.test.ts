@@ -5,12 +5,11 @@ import { clippedSurrogate, type SurrogateInputs } from "./clipped-surrogate";
 import { clippedSurrogateReference } from "./clipped-surrogate-reference";
 import { LossError } from "./losses-error";
 import { AGG_MODES } from "./options";
-import { mulberry32, type RandomBatch, randomBatch } from "./test-batches";
+import { float32Tolerance, mulberry32, type RandomBatch, randomBatch } from "./test-batches";
 
-/** float32 agreement: relative to the value's size, with an absolute floor. */
 function expectFloat32Close(actual: number, expected: number, scale = 1): void {
   expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(
-    2e-6 * Math.max(scale, Math.abs(expected)),
+    float32Tolerance(expected, scale),
   );
 }
 

@@ -4,11 +4,11 @@ import { type HdpoLossInputs, hdpoLoss } from "./hdpo-loss";
 import { hdpoLossReference } from "./hdpo-loss-reference";
 import { LossError } from "./losses-error";
 import { AGG_MODES } from "./options";
-import { HAND_CASE as HAND, type RandomBatch, randomBatch } from "./test-batches";
+import { float32Tolerance, HAND_CASE as HAND, type RandomBatch, randomBatch } from "./test-batches";
 
 function expectFloat32Close(actual: number, expected: number, scale = 1): void {
   expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(
-    2e-6 * Math.max(scale, Math.abs(expected)),
+    float32Tolerance(expected, scale),
   );
 }
 

@@ -130,3 +130,26 @@ export const HAND_CASE: RandomBatch = {
   accuracyAdvantages: [1, -1, 0.5, 2],
   toolAdvantages: [0.7, 0, -0.7, 0],
 };
+
+/**
+ * d loss / d logProb[b][t] by central differences, one entry at a time: the oracle the analytic gradients
+ * of the references are held to (away from the kinks of the clip, where it is not defined).
+ */
+export function centralDifferences(
+  logProb: readonly (readonly number[])[],
+  lossAt: (logProb: number[][]) => number,
+  h = 1e-6,
+): number[][] {
+  return logProb.map((row, b) =>
+    row.map((value, t) => {
+      const shifted = (delta: number) =>
+        lossAt(logProb.map((r, bb) => r.map((v, tt) => (bb === b && tt === t ? value + delta : v))));
+      return (shifted(h) - shifted(-h)) / (2 * h);
+    }),
+  );
+}
+
+/** float32 agreement: relative to the value's size, with an absolute floor of `scale`. */
+export function float32Tolerance(expected: number, scale = 1): number {
+  return 2e-6 * Math.max(scale, Math.abs(expected));
+}
