@@ -1,0 +1,11 @@
+export * from "./atomic-write";
+export * from "./checkpoint-layout";
+export type { CheckpointWeight } from "./checkpoint-weight";
+export * from "./float-conversion";
+export * from "./generation-config";
+export * from "./load-checkpoint";
+export * from "./safetensors-decode";
+export * from "./safetensors-dtype";
+export * from "./safetensors-encode";
+export * from "./save-checkpoint";
+export * from "./weight-check";

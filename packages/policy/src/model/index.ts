@@ -1,0 +1,13 @@
+export {
+  DecoderModel,
+  type DecodeState,
+  disposeDecodeState,
+  INITIALIZER_RANGE,
+  type LayerCache,
+  type PlainWeight,
+} from "./decoder-model";
+export { type FinishReason, type GeneratedSequence, type GenerateOptions, generate } from "./generate";
+export { type SequenceBatch, type SequenceLogProbs, sequenceLogProbs } from "./log-probs";
+export { deriveSeed, Prng } from "./prng";
+export { referenceForward } from "./reference-forward";
+export { type SampledToken, type SamplingOptions, sampleToken } from "./sampling";
