@@ -5,6 +5,8 @@ import { VerdictSchema } from "./verdict";
 const base = {
   id: "traj-1",
   taskId: "t1",
+  groupId: "t1",
+  rolloutIndex: 0,
   turns: [
     {
       role: "assistant",
@@ -27,6 +29,7 @@ const base = {
   invalidToolCalls: 0,
   finishReason: "answer",
   timings: { startedAt: "2026-11-21T00:00:00.000Z", totalMs: 12, generationMs: 10, toolMs: 2 },
+  usage: { promptTokens: 40, completionTokens: 20, observationTokens: 9 },
 };
 
 describe("TrajectorySchema", () => {
@@ -41,6 +44,8 @@ describe("TrajectorySchema", () => {
     expect(TrajectorySchema.safeParse({ ...base, toolCalls: -1 }).success).toBe(false);
     expect(TrajectorySchema.safeParse({ ...base, toolCalls: 1.5 }).success).toBe(false);
     expect(TrajectorySchema.safeParse({ ...base, finishReason: "bored" }).success).toBe(false);
+    expect(TrajectorySchema.safeParse({ ...base, finishReason: "max_turns" }).success).toBe(true);
+    expect(TrajectorySchema.safeParse({ ...base, rolloutIndex: -1 }).success).toBe(false);
   });
 
   it("requires token ids, log-probs and loss mask of one length", () => {

@@ -25,11 +25,10 @@ export type Turn = z.infer<typeof TurnSchema>;
 /** Why a rollout stopped (metis-protocol.md §5). */
 export const FinishReasonSchema = z.enum([
   "answer", // the model ended its turn without a tool call (EOS)
-  "length", // the response-token budget ran out
-  "max-turns", // a tool call at the last turn, which is not executed
-  "tool-done", // a tool answered done = true
-  "tool-error", // the tool transport failed after its retries
-  "error", // the policy failed
+  "max_tokens", // the response-token budget (actions and observations together) ran out
+  "max_turns", // a tool call at the last turn, which is not executed
+  "tool_done", // a tool answered done = true, or its transport failed after the retries (as the reference)
+  "error", // the policy or the loop failed; `error` holds the cause
 ]);
 export type FinishReason = z.infer<typeof FinishReasonSchema>;
 
@@ -55,6 +54,10 @@ export type TrajectoryTokens = z.infer<typeof TrajectoryTokensSchema>;
 export const TrajectorySchema = z.object({
   id: z.string().min(1),
   taskId: z.string().min(1),
+  /** The GRPO group: rollouts of the same prompt share it. */
+  groupId: z.union([z.string(), z.number()]),
+  /** 0 … G−1 within the group. */
+  rolloutIndex: nonNegativeInt,
   turns: z.array(TurnSchema),
   /** The whole response as the reward manager decodes it: model text and observation text, in order. */
   finalText: z.string(),
@@ -65,12 +68,21 @@ export const TrajectorySchema = z.object({
   toolCallsByName: z.record(z.string(), nonNegativeInt),
   invalidToolCalls: nonNegativeInt,
   finishReason: FinishReasonSchema,
+  /** The cause, when finishReason is "error" (or a tool transport failure ended the rollout). */
+  error: z.string().optional(),
   timings: z.object({
     startedAt: z.string(),
     totalMs: z.number().nonnegative(),
     generationMs: z.number().nonnegative(),
     toolMs: z.number().nonnegative(),
   }),
+  usage: z
+    .object({
+      promptTokens: nonNegativeInt,
+      completionTokens: nonNegativeInt,
+      observationTokens: nonNegativeInt,
+    })
+    .optional(),
   tokens: TrajectoryTokensSchema.optional(),
 });
 export type Trajectory = z.infer<typeof TrajectorySchema>;
