@@ -5,3 +5,4 @@ export * from "./tool-call";
 export * from "./tool-executor";
 export * from "./trajectory";
 export * from "./validate";
+export * from "./verdict";

@@ -29,6 +29,11 @@ export interface PolicyRequest {
   /** Tool schemas for policies that call tools natively (OpenAI function-tool format). */
   tools?: unknown[];
   signal?: AbortSignal;
+  /**
+   * Requests that share a key (the agent loop passes the trajectory id) should go to the same model replica,
+   * so that its prefix cache is reused; policies with one endpoint ignore it.
+   */
+  affinityKey?: string;
 }
 
 /**

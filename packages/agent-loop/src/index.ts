@@ -1,0 +1,2 @@
+export * from "./loop-index";
+export * from "./policies-index";

@@ -1,0 +1,52 @@
+export { ResponseBudget } from "./budget";
+export { mapWithConcurrency } from "./concurrency";
+export type {
+  RolloutEvent,
+  RolloutEventListener,
+  ToolCallEvent,
+  TrajectoryEndEvent,
+  TrajectoryStartEvent,
+  TurnEvent,
+} from "./events";
+export {
+  APPROX_CHARS_PER_TOKEN,
+  approximateTokenCount,
+  type CountTokens,
+  type KeepSide,
+  observationMessage,
+  TRUNCATION_MARKER,
+  type TruncatedObservation,
+  type TruncateTokens,
+  truncateByCounting,
+  truncateObservation,
+} from "./observation";
+export {
+  type FetchLike,
+  parseObservationReply,
+  RemoteToolExecutor,
+  type RemoteToolExecutorOptions,
+} from "./remote-tool-executor";
+export { rollout } from "./rollout";
+export { AgentLoopError } from "./rollout-error";
+export {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_ACTION_TOKENS,
+  DEFAULT_MAX_OBSERVATION_TOKENS,
+  DEFAULT_MAX_RESPONSE_TOKENS,
+  DEFAULT_MAX_TURNS,
+  type LoopOptions,
+  type LoopSampling,
+  type RolloutOptions,
+  type TrajectoryOptions,
+} from "./rollout-options";
+export { ABORTED_CAUSE, newTrajectoryId, runTrajectory } from "./rollout-trajectory";
+export { buildPromptMessages } from "./trajectory-prompt";
+export {
+  actionText,
+  extractModelAnswer,
+  parseToolCall,
+  restoreToolCallStop,
+  TOOL_CALL_CLOSE,
+  TOOL_CALL_OPEN,
+  UNKNOWN_TOOL_NAME,
+} from "./trajectory-text";

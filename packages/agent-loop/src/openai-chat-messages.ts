@@ -1,0 +1,98 @@
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import type { Message } from "@hdpo/core";
+import type {
+  ChatCompletionContentPart,
+  ChatCompletionMessageParam,
+} from "openai/resources/chat/completions";
+import { OpenAIPolicyError } from "./openai-policy-error";
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".bmp": "image/bmp",
+};
+
+/**
+ * An image reference as an `image_url` URL: `data:` and `http(s):` URIs pass through unchanged; anything else is
+ * read as a file and sent as a base64 data URI (servers cannot read the client's disk).
+ */
+export async function imageUrlOf(ref: string): Promise<string> {
+  if (/^(data|https?):/i.test(ref)) return ref;
+  const mime = MIME_BY_EXTENSION[extname(ref).toLowerCase()];
+  if (mime === undefined) {
+    throw new OpenAIPolicyError(
+      "invalid-request",
+      `Image ${JSON.stringify(ref)} is neither a data:/http(s): URI nor a file with a known image extension (${Object.keys(MIME_BY_EXTENSION).join(", ")}).`,
+    );
+  }
+  const bytes = await readFile(ref);
+  return `data:${mime};base64,${bytes.toString("base64")}`;
+}
+
+async function contentParts(message: Message): Promise<ChatCompletionContentPart[]> {
+  if (typeof message.content === "string") return [{ type: "text", text: message.content }];
+  return Promise.all(
+    message.content.map(
+      async (part): Promise<ChatCompletionContentPart> =>
+        part.type === "text"
+          ? { type: "text", text: part.text }
+          : { type: "image_url", image_url: { url: await imageUrlOf(part.image) } },
+    ),
+  );
+}
+
+function textOf(message: Message): string {
+  return typeof message.content === "string"
+    ? message.content
+    : message.content.map((p) => (p.type === "text" ? p.text : "")).join("");
+}
+
+/**
+ * Core messages as OpenAI chat messages. Images become `image_url` parts; a `tool` message with `toolCallId`
+ * becomes an OpenAI `tool` message (text only, as the API allows; its images follow as a `user` message), and a
+ * `tool` message without one — an observation of the text protocol — becomes a `user` message, as the reference
+ * renders observations.
+ */
+export async function toOpenAIMessages(messages: readonly Message[]): Promise<ChatCompletionMessageParam[]> {
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw new OpenAIPolicyError("invalid-request", "The request must have at least one message.");
+  }
+  const out: ChatCompletionMessageParam[] = [];
+  for (const message of messages) {
+    switch (message.role) {
+      case "system":
+        out.push({ role: "system", content: textOf(message) });
+        break;
+      case "assistant":
+        out.push({ role: "assistant", content: textOf(message) });
+        break;
+      case "user":
+        out.push({ role: "user", content: await userContent(message) });
+        break;
+      case "tool": {
+        if (message.toolCallId === undefined) {
+          out.push({ role: "user", content: await userContent(message) });
+          break;
+        }
+        out.push({ role: "tool", tool_call_id: message.toolCallId, content: textOf(message) });
+        const images = (await contentParts(message)).filter((p) => p.type === "image_url");
+        if (images.length > 0) out.push({ role: "user", content: images });
+        break;
+      }
+      default:
+        throw new OpenAIPolicyError(
+          "invalid-request",
+          `Message role ${JSON.stringify((message as { role: unknown }).role)} is not one of system, user, assistant, tool.`,
+        );
+    }
+  }
+  return out;
+}
+
+async function userContent(message: Message): Promise<string | ChatCompletionContentPart[]> {
+  return typeof message.content === "string" ? message.content : contentParts(message);
+}
