@@ -179,7 +179,7 @@ describe("backoff and Retry-After", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 40 }),
-        fc.double({ min: 0, max: 1, maxExcluded: true }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
         (attempt, r) => {
           const settings = { baseDelayMs: 100, maxDelayMs: 5000 };
           const ceiling = Math.min(5000, 100 * 2 ** attempt);
