@@ -68,7 +68,7 @@ export async function toOpenAIMessages(messages: readonly Message[]): Promise<Ch
         out.push({ role: "system", content: textOf(message) });
         break;
       case "assistant":
-        out.push({ role: "assistant", content: textOf(message) });
+        out.push(assistantMessage(message));
         break;
       case "user":
         out.push({ role: "user", content: await userContent(message) });
@@ -91,6 +91,22 @@ export async function toOpenAIMessages(messages: readonly Message[]): Promise<Ch
     }
   }
   return out;
+}
+
+/** An assistant turn; native tool calls go back on the wire as `tool_calls` (arguments as the model wrote them). */
+function assistantMessage(message: Message): ChatCompletionMessageParam {
+  const text = textOf(message);
+  if (message.toolCalls === undefined || message.toolCalls.length === 0)
+    return { role: "assistant", content: text };
+  return {
+    role: "assistant",
+    content: text.length > 0 ? text : null,
+    tool_calls: message.toolCalls.map((call, index) => ({
+      id: call.id ?? `call_${index}`,
+      type: "function" as const,
+      function: { name: call.name, arguments: call.raw ?? JSON.stringify(call.arguments) },
+    })),
+  };
 }
 
 async function userContent(message: Message): Promise<string | ChatCompletionContentPart[]> {

@@ -140,6 +140,39 @@ describe("OpenAIChatPolicy", () => {
     expect(generations()[0]!.body!.stop).toBeUndefined();
   });
 
+  it("replays native tool calls of earlier turns as tool_calls, answered by tool messages", async () => {
+    const policy = new OpenAIChatPolicy({ baseURL, model: "qwen-test" });
+    await policy.generate({
+      ...ask(),
+      messages: [
+        ...ask().messages,
+        {
+          role: "assistant",
+          content: "",
+          toolCalls: [
+            { id: "call_a", name: "python", arguments: { code: "print(6*7)" }, raw: '{"code":"print(6*7)"}' },
+          ],
+        },
+        { role: "tool", toolCallId: "call_a", content: "42" },
+      ],
+    });
+    const sent = generations()[0]!.body!.messages as Record<string, unknown>[];
+    expect(sent.slice(2)).toEqual([
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: "call_a",
+            type: "function",
+            function: { name: "python", arguments: '{"code":"print(6*7)"}' },
+          },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_a", content: "42" },
+    ]);
+  });
+
   it("turns a hanging server into a clear timeout error", async () => {
     server.failNext({ kind: "hang" });
     const policy = new OpenAIChatPolicy({ baseURL, model: "qwen-test", timeoutMs: 150, maxRetries: 0 });

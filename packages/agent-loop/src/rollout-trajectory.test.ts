@@ -285,6 +285,11 @@ describe("runTrajectory", () => {
       toolCallId: "c1",
       name: "python",
     });
+    // the assistant turn before it carries the call, so the conversation replays on a strict server
+    expect(policy.requests[1]?.messages.at(-2)).toMatchObject({
+      role: "assistant",
+      toolCalls: [{ id: "c1", name: "python", arguments: { code: "1" } }],
+    });
     expect(tr).toMatchObject({ finishReason: "answer", toolCalls: 1, toolCallsByName: { python: 1 } });
   });
 

@@ -206,9 +206,16 @@ class TrajectoryRun {
       this.tokens.addModelTurn(turn.tokenIds, turn.logProbs);
       this.modelTexts.push(text);
       this.responseParts.push(text);
-      messages.push({ role: "assistant", content: text });
-
       const calls = this.pendingCalls(text, turn.toolCalls, step);
+      const nativeCalls = calls.flatMap((c) =>
+        c.native === undefined ? [] : [{ ...c.call, id: c.native.toolCallId }],
+      );
+      // Native calls stay on the assistant message, so the next request can replay them before their results.
+      messages.push({
+        role: "assistant",
+        content: text,
+        ...(nativeCalls.length > 0 ? { toolCalls: nativeCalls } : {}),
+      });
       this.turns.push({
         role: "assistant",
         text,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ToolCallSchema } from "./tool-call";
 
 /** An image as the model sees it: a `data:` URI, an http(s) URL, or a file path the reader resolves. */
 export const ImageRefSchema = z.string().min(1, "an image reference must not be empty");
@@ -16,11 +17,13 @@ export type Role = z.infer<typeof RoleSchema>;
 
 /**
  * One chat message. `content` is plain text or an ordered list of text and image parts; `<image>` slots in the
- * reference's datasets become image parts. `toolCallId` links a `tool` message to the native tool call it answers.
+ * reference's datasets become image parts. An assistant message that called tools natively lists them in
+ * `toolCalls`, so a conversation can be replayed; `toolCallId` links a `tool` message to the call it answers.
  */
 export const MessageSchema = z.object({
   role: RoleSchema,
   content: z.union([z.string(), z.array(ContentPartSchema)]),
+  toolCalls: z.array(ToolCallSchema).optional(),
   toolCallId: z.string().optional(),
   name: z.string().optional(),
 });
