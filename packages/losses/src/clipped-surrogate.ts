@@ -1,7 +1,7 @@
 import { tf } from "@hdpo/tensor";
 import { resolveSurrogateOptions, type SurrogateOptions } from "./options";
 import { readNumbers } from "./read-numbers";
-import { surrogateTensors } from "./surrogate-terms";
+import { ratioTensors, surrogateTensors } from "./surrogate-terms";
 import { checkTensorShapes, checkTensorValues } from "./tensor-inputs";
 
 /** The inputs of {@link clippedSurrogate}: tensors from `@hdpo/tensor`'s `tf`. */
@@ -64,8 +64,7 @@ export function clippedSurrogate(inputs: SurrogateInputs, options: SurrogateOpti
   );
   const [loss, metrics] = tf.tidy(() => {
     const terms = surrogateTensors(
-      logProb as tf.Tensor2D,
-      oldLogProb as tf.Tensor2D,
+      ratioTensors(logProb as tf.Tensor2D, oldLogProb as tf.Tensor2D),
       advantages,
       tf.cast(mask, "float32") as tf.Tensor2D,
       resolved,

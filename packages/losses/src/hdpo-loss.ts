@@ -2,7 +2,7 @@ import { tf } from "@hdpo/tensor";
 import { expandRows } from "./expand-rows";
 import { type HdpoLossOptions, resolveHdpoLossOptions } from "./options";
 import { readNumbers } from "./read-numbers";
-import { surrogateTensors } from "./surrogate-terms";
+import { ratioTensors, surrogateTensors } from "./surrogate-terms";
 import { checkTensorShapes, checkTensorValues } from "./tensor-inputs";
 
 /** The inputs of {@link hdpoLoss}: tensors from `@hdpo/tensor`'s `tf`. */
@@ -85,10 +85,9 @@ export function hdpoLoss(inputs: HdpoLossInputs, options: HdpoLossOptions = {}):
     const toolMask: tf.Tensor2D = toolMaskFallback
       ? fullMask
       : tf.mul(fullMask, expandRows(tf.tensor1d(qualifying), columns));
-    const lp = logProb as tf.Tensor2D;
-    const old = oldLogProb as tf.Tensor2D;
-    const acc = surrogateTensors(lp, old, accuracyAdvantages, fullMask, resolved);
-    const tool = surrogateTensors(lp, old, toolAdvantages, toolMask, resolved);
+    const ratio = ratioTensors(logProb as tf.Tensor2D, oldLogProb as tf.Tensor2D);
+    const acc = surrogateTensors(ratio, accuracyAdvantages, fullMask, resolved);
+    const tool = surrogateTensors(ratio, toolAdvantages, toolMask, resolved);
     const total = tf.add(tf.mul(acc.loss, resolved.wAcc), tf.mul(tool.loss, resolved.wTool)) as tf.Scalar;
     return [total, acc.loss, tool.loss, tf.stack([acc.clipFraction, tool.clipFraction])] as const;
   });

@@ -12,25 +12,39 @@ export interface SurrogateTensors {
   readonly approxKl: tf.Scalar;
 }
 
+/** The log-ratio (clamped to ±20) and the ratio of new to old policy, shared by every advantage channel. */
+export interface RatioTensors {
+  readonly logRatio: tf.Tensor2D;
+  readonly ratio: tf.Tensor2D;
+}
+
+/** `clamp(logProb − oldLogProb, ±20)` and its exp; call inside `tf.tidy`. */
+export function ratioTensors(logProb: tf.Tensor2D, oldLogProb: tf.Tensor2D): RatioTensors {
+  const logRatio = tf.clipByValue(
+    tf.sub(logProb, oldLogProb),
+    -LOG_RATIO_LIMIT,
+    LOG_RATIO_LIMIT,
+  ) as tf.Tensor2D;
+  return { logRatio, ratio: tf.exp(logRatio) as tf.Tensor2D };
+}
+
 /**
  * verl's dual-clip PPO loss on tensors; call inside `tf.tidy`. Every elementwise op is same-shape
  * `[B, L]` (see `expandRows` for why). The argument order of maximum and minimum decides the gradient at
- * ties and is mirrored by the reference's `tokenSurrogate`.
+ * ties and is mirrored by the reference's `tokenSurrogate`. The ratio comes in from {@link ratioTensors}, so
+ * the HDPO loss computes it once for both channels.
  *
  * @param advantages - `[B]` (per row) or `[B, L]`.
  * @param mask - 0/1 float32 `[B, L]`.
  */
 export function surrogateTensors(
-  logProb: tf.Tensor2D,
-  oldLogProb: tf.Tensor2D,
+  { logRatio, ratio }: RatioTensors,
   advantages: tf.Tensor,
   mask: tf.Tensor2D,
   options: ResolvedSurrogateOptions,
 ): SurrogateTensors {
-  const [, columns] = logProb.shape;
+  const [, columns] = ratio.shape;
   const negAdvantage = tf.neg(perTokenAdvantages(advantages, columns));
-  const logRatio = tf.clipByValue(tf.sub(logProb, oldLogProb), -LOG_RATIO_LIMIT, LOG_RATIO_LIMIT);
-  const ratio = tf.exp(logRatio);
   const pg1 = tf.mul(negAdvantage, ratio);
   const pg2 = tf.mul(negAdvantage, tf.clipByValue(ratio, 1 - options.clipLow, 1 + options.clipHigh));
   const clipped = tf.maximum(pg1, pg2);
