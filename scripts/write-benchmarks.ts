@@ -45,8 +45,8 @@ function machineDescription(): string {
   ].join("\n");
 }
 
-function renderPackage(pkg: string, files: BenchFile[]): string {
-  const lines = [`### @hdpo/${pkg}`, ""];
+function renderPackage(name: string, files: BenchFile[]): string {
+  const lines = [`### ${name}`, ""];
   for (const file of files) {
     for (const group of file.groups) {
       lines.push(`**${group.fullName}**`, "");
@@ -73,7 +73,11 @@ function collect(): string {
       const resultPath = path.join(base, pkg, ".bench", "results.json");
       if (!existsSync(resultPath)) continue;
       const parsed = JSON.parse(readFileSync(resultPath, "utf8")) as { files: BenchFile[] };
-      sections.push(renderPackage(pkg, parsed.files));
+      // The package's own name: apps/trainer and packages/trainer must not share a heading.
+      const { name } = JSON.parse(readFileSync(path.join(base, pkg, "package.json"), "utf8")) as {
+        name: string;
+      };
+      sections.push(renderPackage(name, parsed.files));
     }
   }
   if (sections.length === 0) {

@@ -293,6 +293,16 @@ describe("runTrajectory", () => {
     expect(tr).toMatchObject({ finishReason: "answer", toolCalls: 1, toolCallsByName: { python: 1 } });
   });
 
+  it("stops text-protocol turns at </tool_call> but sends no stop string when tools are native", async () => {
+    const schemas = [{ type: "function", function: { name: "python", parameters: { type: "object" } } }];
+    const text = new ScriptedPolicy(() => "<answer>1</answer>", { record: true });
+    await runTrajectory(task, { policy: text, tools: new InProcessTools() });
+    expect(text.requests[0]?.sampling.stop).toEqual(["</tool_call>"]);
+    const native = new ScriptedPolicy(() => "<answer>1</answer>", { record: true });
+    await runTrajectory(task, { policy: native, tools: new InProcessTools(), toolSchemas: schemas });
+    expect(native.requests[0]?.sampling.stop).toEqual([]);
+  });
+
   it("emits start, turn, tool-call and end events in order", async () => {
     const events: RolloutEvent[] = [];
     const policy = new ScriptedPolicy(({ step }) => (step === 0 ? call("python") : "<answer>a</answer>"));

@@ -179,7 +179,13 @@ class TrajectoryRun {
         turn = await abortable(
           options.policy.generate({
             messages: messages.slice(),
-            sampling: { ...options.sampling, maxTokens, stop: [TOOL_CALL_CLOSE] },
+            // Native tool calls need no stop string; `</tool_call>` would cut a call inside the server's tool
+            // parser (Qwen's hermes format wraps native calls in the same tags).
+            sampling: {
+              ...options.sampling,
+              maxTokens,
+              stop: options.toolSchemas !== undefined ? [] : [TOOL_CALL_CLOSE],
+            },
             affinityKey: this.id,
             ...(options.toolSchemas !== undefined ? { tools: options.toolSchemas } : {}),
             ...(options.signal !== undefined ? { signal: options.signal } : {}),

@@ -16,7 +16,8 @@ export const DEFAULT_NUMERIC_TOLERANCE: Readonly<NumericTolerance> = Object.free
 
 /**
  * Compares a prediction with a numeric ground truth (see `parseNumber` for what is read as a number).
- * - `match` when the values agree within `tolerance`; `12 cm` = `12` (a unit on one side only is dropped).
+ * - `match` when the values agree within `tolerance`; `12 cm` = `12` (a unit on one side only is dropped). Two
+ *   integers (safe integers written without a decimal point) must be equal: no tolerance for counts.
  * - `undecided` when either side is not a number, when both carry different units (`12 cm` vs `12 m`), when
  *   the prediction is the ground truth rounded to the prediction's decimals (`0.33` for `1/3`), and when a
  *   bare ground truth is read as a fraction of a percentage (`50%` for `0.5`): an LLM (or the caller) decides.
@@ -37,6 +38,11 @@ export function matchNumeric(
   const predicted = parseNumber(prediction);
   if (predicted === undefined) return "undecided";
   if (truth.unit !== "" && predicted.unit !== "" && truth.unit !== predicted.unit) return "undecided";
+  // Two integers are an exact answer (a count, a product): a relative tolerance would accept 10,000,000,001
+  // for 10,000,000,000 and reward a guess on a task that needs a calculator.
+  if (isInteger(truth) && isInteger(predicted) && truth.percent === predicted.percent) {
+    return predicted.value === truth.value ? "match" : "mismatch";
+  }
   const close = (a: number, b: number) =>
     Math.abs(a - b) <= Math.max(tolerance.absolute, tolerance.relative * Math.max(Math.abs(a), Math.abs(b)));
   if (truth.percent && !predicted.percent) {
@@ -47,6 +53,10 @@ export function matchNumeric(
   if (close(predicted.value, truth.value)) return "match";
   if (!truth.percent && predicted.percent && close(predicted.value / 100, truth.value)) return "undecided";
   return roundedFrom(predicted, [truth.value]) ? "undecided" : "mismatch";
+}
+
+function isInteger(parsed: ParsedNumber): boolean {
+  return parsed.decimals === 0 && Number.isSafeInteger(parsed.value);
 }
 
 // A prediction with decimals that equals a target rounded to that many decimals may be a rounded answer.

@@ -28,6 +28,11 @@ const ROWS: Row[] = [
   [".5", "0.5", "match", "numeric"],
   ["1e3", "1000", "match", "numeric"],
   ["13", "12", "mismatch", "numeric"],
+  // integers are exact: no relative tolerance for an 11-digit product
+  ["12345678902", "12345678901", "mismatch", "numeric"],
+  ["12,345,678,901", "12345678901", "match", "normalized-exact"],
+  ["12345678901 apples", "12345678901", "match", "numeric"],
+  ["12345678901.0", "12345678901", "match", "numeric"],
   ["123", "12", "mismatch", "numeric"],
   ["12", "123", "mismatch", "numeric"],
   ["1.2", "12", "mismatch", "numeric"],

@@ -2,6 +2,7 @@ export * from "./checkpoint/index";
 export * from "./local-policy";
 export * from "./model/index";
 export * from "./model-config";
+export * from "./parallel/index";
 export * from "./policy-checkpoint";
 export * from "./policy-error";
 export * from "./serve/index";

@@ -1,0 +1,93 @@
+import { TasksError } from "@hdpo/tasks";
+import { TensorBackendError } from "@hdpo/tensor";
+import { TrainerError } from "@hdpo/trainer";
+import { resolveRunConfig } from "../config/resolve-run-config";
+import { beforeAfterTable } from "../run/run-summary";
+import { trainRun } from "../run/train-run";
+import type { ProgressStream } from "../run/training-progress";
+import { TrainerAppError } from "../trainer-app-error";
+import { parseTrainArgs } from "./parse-train-args";
+import { USAGE } from "./usage";
+
+/** Where the CLI writes: process streams in the bin, buffers in tests. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: ProgressStream;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Aborted on Ctrl-C: the run checkpoints and stops after the current step. */
+  signal?: AbortSignal;
+}
+
+/** The `hdpo-train` command line; resolves with the exit code. Known errors print one line, not a stack. */
+export async function main(args: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    if (command === "run") return await runCommand(rest, io);
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      io.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    io.stderr.write(`hdpo-train: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  } catch (error) {
+    if (
+      error instanceof TrainerAppError ||
+      error instanceof TrainerError ||
+      error instanceof TasksError ||
+      error instanceof TensorBackendError
+    ) {
+      io.stderr.write(`hdpo-train: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/** `runs/quick-20260101-120000`: a fresh folder per run, so a second `pnpm start` never collides. */
+function defaultOut(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `runs/${name}-${stamp}`;
+}
+
+async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const parsed = parseTrainArgs(args);
+  const preset = parsed.preset ?? (parsed.configFile === undefined ? "quick" : undefined);
+  const config = await resolveRunConfig({
+    ...(preset !== undefined ? { preset } : {}),
+    ...(parsed.configFile !== undefined ? { file: parsed.configFile } : {}),
+    env: io.env ?? process.env,
+    overrides: parsed.overrides,
+  });
+  if (parsed.resume && parsed.out === undefined) {
+    throw new TrainerAppError("--resume needs --out DIR, the run to continue.");
+  }
+  const out = parsed.out ?? defaultOut(preset ?? "custom");
+  const result = await trainRun({
+    config,
+    out,
+    resume: parsed.resume,
+    ...(preset !== undefined ? { preset } : {}),
+    progress: io.stderr,
+    quiet: parsed.quiet,
+    ...(io.signal !== undefined ? { signal: io.signal } : {}),
+  });
+  if (result.status === "interrupted") {
+    const { phase, step } = result.position;
+    io.stderr.write(
+      `hdpo-train: stopped at ${phase} step ${step}; continue with: hdpo-train run --resume --out ${out} (same config flags)\n`,
+    );
+    return 130;
+  }
+  const { summary } = result;
+  io.stdout.write(
+    `\n${beforeAfterTable(summary.sft, summary.hdpo)}\n\n` +
+      `wall time ${summary.wallTimeS.toFixed(0)} s on ${summary.backend}\n` +
+      `report:  ${summary.report}\nsummary: ${result.files.summary}\n` +
+      `policy:  ${summary.finalCheckpoint} (pnpm serve --checkpoint ${summary.finalCheckpoint})\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,84 @@
+import { parseArgs } from "node:util";
+import { mergeConfig, objectAtPath } from "../config/merge-config";
+import { TrainerAppError } from "../trainer-app-error";
+
+/** `hdpo-train run` flags: where the config comes from, and the overrides shaped like the config. */
+export interface TrainArgs {
+  preset?: string;
+  configFile?: string;
+  out?: string;
+  resume: boolean;
+  quiet: boolean;
+  overrides: Record<string, unknown>;
+}
+
+const NUMBER_FLAGS: Record<string, string> = {
+  seed: "seed",
+  "sft-steps": "sft.steps",
+  "rl-steps": "rl.steps",
+  "batch-prompts": "rl.batchPrompts",
+  "group-size": "rl.groupSize",
+  "checkpoint-every": "run.checkpointEvery",
+};
+
+/** Parses `hdpo-train run` flags; a bad flag or value throws TrainerAppError naming it. */
+export function parseTrainArgs(args: readonly string[]): TrainArgs {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        preset: { type: "string" },
+        config: { type: "string" },
+        out: { type: "string" },
+        backend: { type: "string" },
+        resume: { type: "boolean" },
+        quiet: { type: "boolean" },
+        set: { type: "string", multiple: true },
+        ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((name) => [name, { type: "string" as const }])),
+      },
+    }));
+  } catch (error) {
+    throw new TrainerAppError(`${(error as Error).message}. See hdpo-train --help.`);
+  }
+  const layers: Record<string, unknown>[] = [];
+  for (const [flag, path] of Object.entries(NUMBER_FLAGS)) {
+    const raw = values[flag];
+    if (typeof raw !== "string") continue;
+    const value = Number(raw);
+    if (raw.trim() === "" || !Number.isInteger(value)) {
+      throw new TrainerAppError(`--${flag} must be a whole number, got "${raw}".`);
+    }
+    layers.push(objectAtPath(path, value));
+  }
+  if (typeof values.backend === "string") layers.push({ backend: values.backend });
+  for (const assignment of (values.set as string[] | undefined) ?? []) {
+    const at = assignment.indexOf("=");
+    if (at <= 0)
+      throw new TrainerAppError(`--set needs PATH=VALUE (e.g. rl.wTool=0.2), got "${assignment}".`);
+    const raw = assignment.slice(at + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw; // a bare word such as a backend name
+    }
+    layers.push(objectAtPath(assignment.slice(0, at), value));
+  }
+  const text = (name: string): string | undefined =>
+    typeof values[name] === "string" ? (values[name] as string) : undefined;
+  const parsed: TrainArgs = {
+    resume: values.resume === true,
+    quiet: values.quiet === true,
+    overrides: mergeConfig(...layers),
+  };
+  const preset = text("preset");
+  const configFile = text("config");
+  const out = text("out");
+  if (preset !== undefined) parsed.preset = preset;
+  if (configFile !== undefined) parsed.configFile = configFile;
+  if (out !== undefined) parsed.out = out;
+  return parsed;
+}

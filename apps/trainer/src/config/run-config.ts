@@ -1,0 +1,94 @@
+import { TASK_FAMILIES } from "@hdpo/tasks";
+import { BACKEND_NAMES } from "@hdpo/tensor";
+import {
+  ModelSizesSchema,
+  RlSettingsSchema,
+  SftSettingsSchema,
+  TokenizerSettingsSchema,
+} from "@hdpo/trainer";
+import { z } from "zod";
+import { TrainerAppError } from "../trainer-app-error";
+
+const positiveInt = z.number().int().positive();
+const splitSizes = z.strictObject({
+  train: z.number().int().nonnegative(),
+  val: z.number().int().nonnegative(),
+  test: positiveInt,
+});
+
+/** The embedded task suite the run trains and evaluates on. */
+export const SuiteSettingsSchema = z.strictObject({
+  /** Seed of the suite (default: the run seed). */
+  seed: z.number().int().optional(),
+  /** Families to generate; image tasks need a vision policy, so the text policy trains on the other three. */
+  families: z.array(z.enum(TASK_FAMILIES)).min(1).default(["direct", "python", "search"]),
+  /** Tasks per split for each family. */
+  sizes: splitSizes.default({ train: 48, val: 16, test: 32 }),
+  /**
+   * The system prompt: "full" is the reference's (`systemPrompt({ tools })` with the tools' JSON schemas, several
+   * hundred tokens); "compact" names the tools and the format in a few lines, which a small model on a laptop
+   * trains on several times faster.
+   */
+  systemPrompt: z.enum(["full", "compact"]).default("full"),
+});
+
+/** The before/after evaluation on the held-out test split. */
+export const EvalSettingsSchema = z.strictObject({
+  /** Sampling temperature (0 = greedy). */
+  temperature: z.number().nonnegative().default(0),
+  /** Tool calls per rollout at most. */
+  maxTurns: z.number().int().nonnegative().default(4),
+  /** Response tokens per rollout (default: the RL budget). */
+  maxResponseTokens: positiveInt.optional(),
+  /** Trajectories in flight at once. */
+  concurrency: positiveInt.default(8),
+  /** Evaluate on at most this many test tasks (default all). */
+  limit: positiveInt.optional(),
+});
+
+/** Run management: checkpoints, progress, outputs. */
+export const RunSettingsSchema = z.strictObject({
+  /** Write a checkpoint (and regenerate the report) every N steps of each phase; 0 = only at phase ends. */
+  checkpointEvery: z.number().int().nonnegative().default(25),
+  /** Seconds between progress lines when stderr is not a terminal. */
+  progressIntervalS: z.number().positive().default(10),
+  /** Dataset formats written to DIR/data. */
+  dataFormats: z
+    .array(z.enum(["parquet", "jsonl"]))
+    .min(1)
+    .default(["parquet", "jsonl"]),
+});
+
+/** A whole training run: the trainer's config plus the suite, the evaluation, the backend and run settings. */
+export const RunConfigSchema = z.strictObject({
+  /** Seed of everything random: the suite (unless suite.seed), cold start, batches, sampling. */
+  seed: z.number().int().default(0),
+  // The trainer's sections, strict here so that a misspelt key fails instead of being ignored.
+  model: ModelSizesSchema.strict().default(() => ModelSizesSchema.parse({})),
+  tokenizer: TokenizerSettingsSchema.strict().default(() => TokenizerSettingsSchema.parse({})),
+  sft: SftSettingsSchema.strict().default(() => SftSettingsSchema.parse({})),
+  rl: RlSettingsSchema.strict().default(() => RlSettingsSchema.parse({})),
+  /** The tfjs backend (`HDPO_BACKEND` or `--backend` override it). */
+  backend: z.enum(BACKEND_NAMES).default("wasm"),
+  suite: SuiteSettingsSchema.default(() => SuiteSettingsSchema.parse({})),
+  eval: EvalSettingsSchema.default(() => EvalSettingsSchema.parse({})),
+  run: RunSettingsSchema.default(() => RunSettingsSchema.parse({})),
+});
+
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+
+/**
+ * Validates a run config and fills in the defaults.
+ *
+ * @throws TrainerAppError naming every bad field by its path (e.g. `rl.groupSize`) and what it must be.
+ */
+export function parseRunConfig(input: unknown, source = "config"): RunConfig {
+  const parsed = RunConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+    return `${path}: ${issue.message}`;
+  });
+  throw new TrainerAppError(`invalid ${source}: ${problems.join("; ")}.`);
+}

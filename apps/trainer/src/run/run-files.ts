@@ -1,0 +1,17 @@
+import { join } from "node:path";
+
+/** The files and folders of a run directory. */
+export function runFiles(out: string) {
+  return {
+    config: join(out, "config.json"),
+    data: join(out, "data"),
+    metrics: join(out, "metrics.jsonl"),
+    report: join(out, "report.html"),
+    plots: join(out, "plots"),
+    checkpoints: join(out, "checkpoints"),
+    sftPolicy: join(out, "sft"),
+    finalPolicy: join(out, "final"),
+    summary: join(out, "summary.json"),
+  };
+}
+export type RunFiles = ReturnType<typeof runFiles>;

@@ -1,0 +1,39 @@
+import type { BackendName } from "@hdpo/tensor";
+import type { EvalResult } from "./eval-result";
+import { formatRate } from "./training-progress";
+
+/** `summary.json`: the held-out test split before (SFT) and after (HDPO) RL, plus how the run went. */
+export interface RunSummary {
+  sft: EvalResult;
+  hdpo: EvalResult;
+  /** Wall time of the whole run in seconds, summed over resumed sessions. */
+  wallTimeS: number;
+  backend: BackendName;
+  seed: number;
+  preset: string | null;
+  steps: { sft: number; rl: number };
+  /** RL steps that failed as a whole (each was skipped; the run went on). */
+  failedRlSteps: number;
+  resumed: boolean;
+  finalCheckpoint: string;
+  report: string;
+  finishedAt: string;
+}
+
+const ROWS: readonly [string, (e: EvalResult) => string][] = [
+  ["accuracy", (e) => formatRate(e.accuracy)],
+  ["tool use, unnecessary", (e) => formatRate(e.toolRateUnnecessary)],
+  ["tool use, necessary", (e) => formatRate(e.toolRateNecessary)],
+  ["mean T", (e) => (e.meanToolCalls === null ? "-" : e.meanToolCalls.toFixed(2))],
+  ["n", (e) => String(e.n)],
+];
+
+/** The before/after table printed at the end of a run (plain text, aligned). */
+export function beforeAfterTable(sft: EvalResult, hdpo: EvalResult): string {
+  const width = Math.max(...ROWS.map(([label]) => label.length));
+  const header = `${"held-out test".padEnd(width)}  ${"SFT".padStart(8)}  ${"HDPO".padStart(8)}`;
+  const lines = ROWS.map(
+    ([label, value]) => `${label.padEnd(width)}  ${value(sft).padStart(8)}  ${value(hdpo).padStart(8)}`,
+  );
+  return [header, "-".repeat(header.length), ...lines].join("\n");
+}

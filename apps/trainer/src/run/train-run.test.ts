@@ -1,0 +1,159 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeSafetensors, loadPolicy } from "@hdpo/policy";
+import { openDataset, readAllTasks } from "@hdpo/tasks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseRunConfig } from "../config/run-config";
+import { TINY_CONFIG } from "../test-support/tiny-config";
+import { isRlStepLine, type MetricsLine } from "./metrics-log";
+import type { RunSummary } from "./run-summary";
+import { type TrainRunResult, trainRun } from "./train-run";
+
+const config = parseRunConfig(TINY_CONFIG);
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "hdpo-train-test-"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function readLines(path: string): Promise<MetricsLine[]> {
+  const text = await readFile(path, "utf8");
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as MetricsLine);
+}
+
+/** A metrics line without its wall-clock timings (they differ between any two runs). */
+function withoutTimings(line: MetricsLine): unknown {
+  const { timings: _timings, ...rest } = line as MetricsLine & { timings?: unknown };
+  return rest;
+}
+
+function finished(result: TrainRunResult): RunSummary {
+  if (result.status !== "finished") throw new Error(`the run ended ${result.status}`);
+  return result.summary;
+}
+
+describe("trainRun", () => {
+  let straight: RunSummary;
+  const straightOut = () => join(root, "straight");
+
+  beforeAll(async () => {
+    const progress: string[] = [];
+    straight = finished(
+      await trainRun({
+        config,
+        out: straightOut(),
+        preset: "tiny",
+        progress: { write: (text: string) => progress.push(text), isTTY: false },
+      }),
+    );
+    expect(progress.join("")).toContain("progress hdpo 4/4");
+  }, 180_000);
+
+  it("writes summary.json with sft and hdpo blocks, every rate in [0, 1]", async () => {
+    const summary = JSON.parse(await readFile(join(straightOut(), "summary.json"), "utf8")) as RunSummary;
+    expect(summary).toEqual(straight);
+    for (const block of [summary.sft, summary.hdpo]) {
+      for (const key of ["accuracy", "toolRateUnnecessary", "toolRateNecessary"] as const) {
+        const value = block[key];
+        expect(value, key).not.toBeNull();
+        expect(value!).toBeGreaterThanOrEqual(0);
+        expect(value!).toBeLessThanOrEqual(1);
+      }
+      expect(block.meanToolCalls).toBeGreaterThanOrEqual(0);
+      // 2 test tasks per family, 3 text families; tool-necessity labels split them 2 / 4.
+      expect(block.n + block.errors).toBe(6);
+      expect(block.nUnnecessary + block.nNecessary).toBe(block.n);
+    }
+    expect(summary).toMatchObject({ backend: "wasm", seed: 3, preset: "tiny", steps: { sft: 6, rl: 4 } });
+    expect(summary.wallTimeS).toBeGreaterThan(0);
+  });
+
+  it("leaves a final policy that loadPolicy reads, and the suite as Parquet and JSONL", async () => {
+    const { model, tokenizer } = await loadPolicy(join(straightOut(), "final"));
+    expect(model.config.hidden_size).toBe(16);
+    expect(tokenizer.vocabSize).toBeLessThanOrEqual(600);
+    model.dispose();
+    const parquet = await readAllTasks(await openDataset(join(straightOut(), "data", "test.parquet")));
+    const jsonl = await readAllTasks(await openDataset(join(straightOut(), "data", "test.jsonl")));
+    expect(parquet.map((t) => t.id)).toEqual(jsonl.map((t) => t.id));
+    expect(new Set(jsonl.map((t) => t.toolNecessity))).toEqual(new Set(["unnecessary", "required"]));
+  });
+
+  it("logs one plain JSON line per SFT and HDPO step", async () => {
+    const lines = await readLines(join(straightOut(), "metrics.jsonl"));
+    expect(lines.filter((l) => l.phase === "sft").map((l) => l.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(lines.filter((l) => l.phase === "rl").map((l) => l.step)).toEqual([0, 1, 2, 3]);
+    for (const line of lines) {
+      if (line.phase === "sft") {
+        expect(Number.isFinite(line.loss)).toBe(true);
+        expect(line.tokens).toBeGreaterThan(0);
+      } else {
+        expect("loss" in line).toBe(true);
+        if (!("loss" in line)) continue;
+        expect(line).toMatchObject({ prompts: 2, rollouts: 4 });
+        expect(line.rho).toBeGreaterThanOrEqual(0);
+        expect(line.byNecessity.unnecessary).toBeDefined();
+        expect(line.timings.rolloutMs).toBeGreaterThan(0);
+        expect(line.errors).toBeLessThanOrEqual(line.rollouts);
+      }
+    }
+  });
+
+  it("keeps training when rollouts crash, and the updates move the weights", async () => {
+    const rl = (await readLines(join(straightOut(), "metrics.jsonl"))).filter(isRlStepLine);
+    // Prompts with the 40-row table do not fit the tiny model's 512 positions: those rollouts error, are counted
+    // and left out, and the run goes on.
+    expect(rl.reduce((n, l) => n + l.errors, 0)).toBeGreaterThan(0);
+    // The entropy and KL terms give a gradient even where every advantage is 0.
+    expect(rl.filter((l) => l.gradNorm > 0).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("writes report.html with the curves and a PNG per curve", async () => {
+    const html = await readFile(join(straightOut(), "report.html"), "utf8");
+    for (const id of ["sft-loss", "rl-accuracy", "rl-tool-use", "rl-rho", "rl-losses"]) {
+      expect(html).toContain(`data-plot="${id}"`);
+      const png = await readFile(join(straightOut(), "plots", `${id}.png`));
+      expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join("")).toBe("PNG");
+    }
+    expect(html).toContain('data-metric="toolRateUnnecessary"');
+  });
+
+  it("refuses to start over a finished run without --resume", async () => {
+    await expect(trainRun({ config, out: straightOut() })).rejects.toThrow(/already holds a run.*--resume/);
+  });
+
+  it("a run killed in SFT and again in HDPO, resumed each time, ends exactly where the straight run ends", async () => {
+    const out = join(root, "resumed");
+    const crash = (phase: "sft" | "rl", at: number) => (current: "sft" | "rl", steps: number) => {
+      if (current === phase && steps === at) throw new Error(`simulated kill after ${phase} step ${at}`);
+    };
+    // Checkpoints every 2 steps: a kill after step 3 loses step 3, which the resumed run redoes.
+    await expect(trainRun({ config, out, onStep: crash("sft", 3) })).rejects.toThrow(/simulated kill/);
+    await expect(trainRun({ config, out, resume: true, onStep: crash("rl", 3) })).rejects.toThrow(
+      /simulated kill/,
+    );
+    const resumed = finished(await trainRun({ config, out, resume: true }));
+
+    const weights = async (dir: string) =>
+      decodeSafetensors(new Uint8Array(await readFile(join(dir, "final", "model.safetensors")))).tensors;
+    const final = await weights(out);
+    expect(final).toEqual(await weights(straightOut()));
+    const sft = decodeSafetensors(
+      new Uint8Array(await readFile(join(out, "sft", "model.safetensors"))),
+    ).tensors;
+    expect(final).not.toEqual(sft);
+    const strip = ({ wallMs: _w, ...rest }: RunSummary["sft"]) => rest;
+    expect(strip(resumed.sft)).toEqual(strip(straight.sft));
+    expect(strip(resumed.hdpo)).toEqual(strip(straight.hdpo));
+    expect(resumed.resumed).toBe(true);
+    const lines = (await readLines(join(out, "metrics.jsonl"))).map(withoutTimings);
+    expect(lines).toEqual((await readLines(join(straightOut(), "metrics.jsonl"))).map(withoutTimings));
+  }, 240_000);
+});

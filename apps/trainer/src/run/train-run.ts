@@ -1,0 +1,402 @@
+import { mkdir, readdir } from "node:fs/promises";
+import {
+  type ByteLevelBpeTokenizer,
+  type DecoderModel,
+  loadPolicy,
+  savePolicy,
+  writeFileAtomic,
+} from "@hdpo/policy";
+import { type BackendName, tf, useBackend } from "@hdpo/tensor";
+import {
+  chatEncoding,
+  conversationMessages,
+  createModel,
+  type RlState,
+  rlStep,
+  sftBatch,
+  sftExample,
+  sftStep,
+  type TokenSequence,
+  trainChatTokenizer,
+} from "@hdpo/trainer";
+import {
+  type LoadedRunCheckpoint,
+  loadRunCheckpoint,
+  type RunPosition,
+  saveRunCheckpoint,
+} from "../checkpoint/run-checkpoint";
+import type { RunConfig } from "../config/run-config";
+import { writeTrainingReport } from "../report/training-report";
+import { TrainerAppError } from "../trainer-app-error";
+import { configFingerprint } from "./config-fingerprint";
+import type { EvalResult } from "./eval-result";
+import { type EvaluationSetup, evaluatePolicy } from "./evaluate-policy";
+import { MetricsLog } from "./metrics-log";
+import {
+  DEAD_BACKEND,
+  deadBackendError,
+  MAX_CONSECUTIVE_FAILED_STEPS,
+  requireFinished,
+} from "./run-failures";
+import { type RunFiles, runFiles } from "./run-files";
+import type { RunSummary } from "./run-summary";
+import { formatRate, type ProgressStream, TrainingProgress } from "./training-progress";
+import { prepareTraining, type TrainingSetup } from "./training-setup";
+
+/** Options of {@link trainRun}. */
+export interface TrainRunOptions {
+  config: RunConfig;
+  /** The run directory. */
+  out: string;
+  /** Continue from the latest checkpoint in `out` (a fresh start when there is none). */
+  resume?: boolean;
+  /** The preset the config started from, recorded in summary.json. */
+  preset?: string;
+  /** Progress and notes (stderr in the CLI); none when omitted. */
+  progress?: ProgressStream;
+  quiet?: boolean;
+  /** Stops after the current step, writing a checkpoint first (Ctrl-C in the CLI). */
+  signal?: AbortSignal;
+  /** Called after every step; a throw ends the run as a crash would (tests use it to kill a run mid-way). */
+  onStep?: (phase: "sft" | "rl", completedSteps: number) => void;
+}
+
+/** How a run ended. */
+export type TrainRunResult =
+  | { status: "finished"; summary: RunSummary; files: RunFiles }
+  | { status: "interrupted"; position: RunPosition; files: RunFiles };
+
+/** Everything that changes while the run trains. */
+interface LiveRun {
+  model: DecoderModel;
+  tokenizer: ByteLevelBpeTokenizer;
+  position: RunPosition;
+  sessionStartedAt: number;
+  elapsedBeforeMs: number;
+}
+
+/**
+ * The main job: suite → cold start → tokenizer and model → SFT → evaluation → HDPO RL → evaluation, with
+ * metrics.jsonl, progress, checkpoints (atomic, every `run.checkpointEvery` steps), report.html with curves, and
+ * summary.json plus the final policy (Hugging Face layout) in `out/final`. With `resume`, it continues from the
+ * latest checkpoint and ends where an uninterrupted run ends: batches and samples derive from (seed, step).
+ */
+export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
+  const { config, out } = options;
+  const files = runFiles(out);
+  const progress = new TrainingProgress(options.progress ?? { write: () => undefined }, {
+    quiet: options.quiet === true || options.progress === undefined,
+    lineIntervalS: config.run.progressIntervalS,
+  });
+  const sessionStartedAt = performance.now();
+  const backend: BackendName = await useBackend(config.backend);
+  await mkdir(out, { recursive: true });
+
+  const checkpoint = options.resume === true ? await loadRunCheckpoint(files.checkpoints) : undefined;
+  if (checkpoint === undefined) await refuseExistingRun(out, files);
+  if (checkpoint !== undefined && checkpoint.position.configFingerprint !== configFingerprint(config)) {
+    throw new TrainerAppError(
+      `the checkpoint in ${checkpoint.directory} was written with a different config; resume with the same ` +
+        "config (only step counts, run, eval and backend settings may change) or start a new --out.",
+    );
+  }
+  await writeFileAtomic(files.config, `${JSON.stringify(config, null, 2)}\n`);
+  const metricsLog = new MetricsLog(files.metrics);
+
+  progress.note(`hdpo-train: backend ${backend}; preparing the suite, the tools and the cold start…`);
+  const setup = await prepareTraining(config, files.data);
+  try {
+    const withTools = setup.demos.filter((d) => d.trajectory.toolCalls > 0).length;
+    progress.note(
+      `suite: ${setup.trainTasks.length} train / ${setup.testTasks.length} test text tasks; cold start: ` +
+        `${setup.demos.length} trajectories, ${formatRate(withTools / Math.max(1, setup.demos.length))} call a tool`,
+    );
+    const live = await startPolicy(config, setup, checkpoint, sessionStartedAt);
+    if (checkpoint === undefined) await metricsLog.reset();
+    else {
+      const { phase, step } = checkpoint.position;
+      await metricsLog.truncate(phase === "sft" ? step : config.sft.steps, phase === "rl" ? step : 0);
+      progress.note(`resuming from ${checkpoint.directory} (${phase} step ${step})`);
+    }
+    const context: PhaseContext = { config, files, setup, live, metricsLog, progress, options, checkpoint };
+
+    if (live.position.phase === "sft") {
+      const stopped = await runSft(context);
+      if (stopped) return { status: "interrupted", position: live.position, files };
+    }
+    const stopped = await runRl(context);
+    if (stopped) return { status: "interrupted", position: live.position, files };
+
+    progress.note("evaluating the HDPO policy on the held-out test split…");
+    const hdpo = requireFinished(
+      "HDPO",
+      await evaluatePolicy(live.model, live.tokenizer, evaluationSetup(config, setup)),
+    );
+    const sft = live.position.sftEval!;
+    await savePolicy(files.finalPolicy, { model: live.model, tokenizer: live.tokenizer });
+    const lines = await metricsLog.read();
+    const failedRlSteps = lines.filter((l) => l.phase === "rl" && "failed" in l).length;
+    const report = await writeTrainingReport(out, lines, {
+      title: `hdpo-train: ${out}`,
+      status: `finished: SFT ${config.sft.steps} steps, HDPO ${config.rl.steps} steps, backend ${backend}`,
+      sft,
+      hdpo,
+      config,
+    });
+    const summary: RunSummary = {
+      sft,
+      hdpo,
+      wallTimeS: (live.elapsedBeforeMs + performance.now() - sessionStartedAt) / 1000,
+      backend,
+      seed: config.seed,
+      preset: options.preset ?? null,
+      steps: { sft: config.sft.steps, rl: config.rl.steps },
+      failedRlSteps,
+      resumed: checkpoint !== undefined,
+      finalCheckpoint: files.finalPolicy,
+      report,
+      finishedAt: new Date().toISOString(),
+    };
+    await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+    return { status: "finished", summary, files };
+  } finally {
+    progress.finish();
+    await setup.close();
+  }
+}
+
+async function refuseExistingRun(out: string, files: RunFiles): Promise<void> {
+  const entries = await readdir(out);
+  if (entries.includes("checkpoints") || entries.includes("summary.json")) {
+    throw new TrainerAppError(
+      `${out} already holds a run (${files.checkpoints} or ${files.summary}); pass --resume to continue it or choose another --out.`,
+    );
+  }
+}
+
+/** The policy to train: from the checkpoint, or a tokenizer trained on the demos and a fresh model. */
+async function startPolicy(
+  config: RunConfig,
+  setup: TrainingSetup,
+  checkpoint: LoadedRunCheckpoint | undefined,
+  sessionStartedAt: number,
+): Promise<LiveRun> {
+  if (checkpoint !== undefined) {
+    return {
+      model: checkpoint.model,
+      tokenizer: checkpoint.tokenizer,
+      position: checkpoint.position,
+      sessionStartedAt,
+      elapsedBeforeMs: checkpoint.position.elapsedMs,
+    };
+  }
+  const tokenizer = trainChatTokenizer(
+    setup.demos.map((d) => conversationMessages(d.prompt, d.trajectory.turns)),
+    config.tokenizer.vocabSize,
+  );
+  return {
+    model: createModel(config.model, tokenizer),
+    tokenizer,
+    position: {
+      phase: "sft",
+      step: 0,
+      seed: config.seed,
+      elapsedMs: 0,
+      configFingerprint: configFingerprint(config),
+    },
+    sessionStartedAt,
+    elapsedBeforeMs: 0,
+  };
+}
+
+interface PhaseContext {
+  config: RunConfig;
+  files: RunFiles;
+  setup: TrainingSetup;
+  live: LiveRun;
+  metricsLog: MetricsLog;
+  progress: TrainingProgress;
+  options: TrainRunOptions;
+  checkpoint: LoadedRunCheckpoint | undefined;
+}
+
+function evaluationSetup(config: RunConfig, setup: TrainingSetup): EvaluationSetup {
+  return {
+    tasks: setup.testTasks,
+    tools: setup.tools,
+    judge: setup.judge,
+    systemPrompt: setup.systemPrompt,
+    seed: config.seed,
+    temperature: config.eval.temperature,
+    maxTurns: config.eval.maxTurns,
+    maxResponseTokens: config.eval.maxResponseTokens ?? config.rl.maxResponseTokens,
+    maxObservationTokens: config.rl.maxObservationTokens,
+    concurrency: config.eval.concurrency,
+  };
+}
+
+/** Whether a checkpoint is due after `completed` steps of a phase of `total`. */
+function checkpointDue(completed: number, total: number, every: number): boolean {
+  return completed === total || (every > 0 && completed % every === 0);
+}
+
+async function writeCheckpoint(
+  context: PhaseContext,
+  optimizer: tf.Optimizer,
+  status: string,
+): Promise<void> {
+  const { live, files, config } = context;
+  live.position.elapsedMs = live.elapsedBeforeMs + performance.now() - live.sessionStartedAt;
+  await saveRunCheckpoint(files.checkpoints, {
+    model: live.model,
+    tokenizer: live.tokenizer,
+    optimizer,
+    position: live.position,
+  });
+  await writeTrainingReport(context.options.out, await context.metricsLog.read(), {
+    title: `hdpo-train: ${context.options.out}`,
+    status,
+    ...(live.position.sftEval !== undefined ? { sft: live.position.sftEval } : {}),
+    config,
+  });
+}
+
+/** SFT on the cold-start demos; resolves true when stopped by the signal. */
+async function runSft(context: PhaseContext): Promise<boolean> {
+  const { config, setup, live, progress, metricsLog, options } = context;
+  const encoding = chatEncoding(live.tokenizer);
+  const examples: TokenSequence[] = [];
+  let tooLong = 0;
+  for (const demo of setup.demos) {
+    const example = sftExample(demo.prompt, demo.trajectory.turns, encoding);
+    if (example.promptIds.length + example.ids.length > config.model.maxPositions) tooLong++;
+    else examples.push(example);
+  }
+  if (tooLong > 0) {
+    progress.note(`sft: ${tooLong} demonstrations are longer than model.maxPositions and are left out`);
+  }
+  const optimizer = tf.train.adam(config.sft.learningRate);
+  try {
+    if (context.checkpoint?.position.phase === "sft") await context.checkpoint.restoreOptimizer(optimizer);
+    progress.startPhase("sft", config.sft.steps, live.position.step);
+    for (let step = live.position.step; step < config.sft.steps; step++) {
+      const began = performance.now();
+      const batch = sftBatch(examples, config.sft.batchSize, config.seed, step);
+      const metrics = sftStep(live.model, optimizer, batch, { gradClip: config.sft.gradClip });
+      await metricsLog.append({
+        phase: "sft",
+        step,
+        ...metrics,
+        learningRate: config.sft.learningRate,
+        timings: { totalMs: performance.now() - began },
+      });
+      live.position.step = step + 1;
+      progress.step(step + 1, [`loss ${metrics.loss.toFixed(3)}`]);
+      const stop = options.signal?.aborted === true;
+      if (checkpointDue(step + 1, config.sft.steps, config.run.checkpointEvery) || stop) {
+        await writeCheckpoint(context, optimizer, `SFT step ${step + 1} of ${config.sft.steps}`);
+      }
+      if (stop) return true;
+      options.onStep?.("sft", step + 1);
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return false;
+}
+
+/** The SFT evaluation (once), then HDPO RL; resolves true when stopped by the signal. */
+async function runRl(context: PhaseContext): Promise<boolean> {
+  const { config, setup, live, progress, metricsLog, options, files } = context;
+  const optimizer = tf.train.adam(config.rl.learningRate);
+  let reference: DecoderModel | undefined;
+  try {
+    if (live.position.phase === "sft") {
+      progress.note("evaluating the SFT policy on the held-out test split…");
+      const sftEval = requireFinished(
+        "SFT",
+        await evaluatePolicy(live.model, live.tokenizer, evaluationSetup(config, setup)),
+      );
+      progress.note(describeEval("SFT", sftEval));
+      await savePolicy(files.sftPolicy, { model: live.model, tokenizer: live.tokenizer });
+      live.position = { ...live.position, phase: "rl", step: 0, sftEval };
+      await writeCheckpoint(context, optimizer, "SFT done; HDPO starting");
+    } else if (context.checkpoint?.position.phase === "rl") {
+      await context.checkpoint.restoreOptimizer(optimizer);
+    }
+    if (config.rl.klCoef > 0) reference = (await loadPolicy(files.sftPolicy)).model;
+    const tasks = setup.trainTasks;
+    progress.startPhase("hdpo", config.rl.steps, live.position.step);
+    let consecutiveFailures = 0;
+    for (let step = live.position.step; step < config.rl.steps; step++) {
+      const state: RlState = {
+        model: live.model,
+        tokenizer: live.tokenizer,
+        optimizer,
+        tools: setup.tools,
+        judge: setup.judge,
+        tasks,
+        systemPrompt: setup.systemPrompt,
+        seed: config.seed,
+        step,
+        ...(reference !== undefined ? { reference } : {}),
+      };
+      const began = performance.now();
+      let failure: string | undefined;
+      try {
+        const { metrics, trajectories } = await rlStep(state, config.rl);
+        await metricsLog.append({ phase: "rl", ...metrics });
+        progress.step(step + 1, [
+          `acc ${formatRate(metrics.accuracy)}`,
+          `tool unnec ${formatRate(metrics.byNecessity.unnecessary.toolUseRate)}`,
+          `nec ${formatRate(metrics.byNecessity.required.toolUseRate)}`,
+          `rho ${metrics.rho.toFixed(2)}`,
+          `loss ${metrics.loss.toFixed(4)}`,
+        ]);
+        // A step where every rollout crashed trained nothing: it counts towards the streak of failures.
+        if (metrics.rollouts > 0 && metrics.errors === metrics.rollouts) {
+          failure = `all ${metrics.rollouts} rollouts failed; the first: ${trajectories[0]?.error ?? "unknown cause"}`;
+        }
+      } catch (error) {
+        // One failed step is logged and skipped; a streak ends the run.
+        failure = error instanceof Error ? error.message : String(error);
+        await metricsLog.append({
+          phase: "rl",
+          step,
+          failed: failure,
+          timings: { totalMs: performance.now() - began },
+        });
+      }
+      if (failure === undefined) consecutiveFailures = 0;
+      else {
+        if (DEAD_BACKEND.test(failure)) throw deadBackendError(failure);
+        consecutiveFailures++;
+        progress.note(`hdpo step ${step} failed: ${failure}`);
+        if (consecutiveFailures >= MAX_CONSECUTIVE_FAILED_STEPS) {
+          throw new TrainerAppError(
+            `${MAX_CONSECUTIVE_FAILED_STEPS} HDPO steps in a row failed; the last: ${failure}. Fix the cause, then continue with --resume.`,
+          );
+        }
+      }
+      live.position.step = step + 1;
+      const stop = options.signal?.aborted === true;
+      if (checkpointDue(step + 1, config.rl.steps, config.run.checkpointEvery) || stop) {
+        await writeCheckpoint(context, optimizer, `HDPO step ${step + 1} of ${config.rl.steps}`);
+      }
+      if (stop) return true;
+      options.onStep?.("rl", step + 1);
+    }
+  } finally {
+    optimizer.dispose();
+    reference?.dispose();
+  }
+  return false;
+}
+
+/** One line with a policy's evaluation. */
+export function describeEval(label: string, result: EvalResult): string {
+  return (
+    `${label}: accuracy ${formatRate(result.accuracy)}, tool use on unnecessary ${formatRate(result.toolRateUnnecessary)}, ` +
+    `on necessary ${formatRate(result.toolRateNecessary)}, mean T ${result.meanToolCalls?.toFixed(2) ?? "-"} (n ${result.n})`
+  );
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { tinyPngDataUri } from "../testing/tiny-png";
+import { compareObservation } from "./compare-observation";
+
+describe("compareObservation", () => {
+  it("agrees across whitespace, float formatting within tolerance, and the loop's truncation", async () => {
+    expect(
+      await compareObservation({ text: "x =  1.0\n\n y" }, { text: "x = 1.0000000001\ny  " }),
+    ).toBeUndefined();
+    expect(await compareObservation({ text: "0.3" }, { text: "0.30000000000000004" })).toBeUndefined();
+    expect(await compareObservation({ text: "nan inf" }, { text: "nan inf" })).toBeUndefined();
+    expect(
+      await compareObservation({ text: "tail of it...(truncated)" }, { text: "head and tail of it" }),
+    ).toBeUndefined();
+  });
+
+  it("says what disagrees", async () => {
+    expect(await compareObservation({ text: "42" }, { text: "43" })).toBe(
+      "number 42 recorded, 43 fresh (beyond the tolerance)",
+    );
+    expect(
+      await compareObservation({ text: "1.001" }, { text: "1.002" }, { relative: 1e-2 }),
+    ).toBeUndefined();
+    expect(await compareObservation({ text: "hello" }, { text: "help" })).toMatch(/outputs differ/);
+    expect(
+      await compareObservation({ text: "a", images: [] }, { text: "a", images: [tinyPngDataUri(4, 4)] }),
+    ).toBe("recorded 0 image(s), the fresh run gave 1");
+    expect(
+      await compareObservation(
+        { text: "a", images: [tinyPngDataUri(4, 4)] },
+        { text: "a", images: [tinyPngDataUri(4, 5)] },
+      ),
+    ).toBe("image 1: recorded 4x4, fresh 4x5");
+    expect(
+      await compareObservation(
+        { text: "a", images: [tinyPngDataUri(4, 4)] },
+        { text: "a", images: [tinyPngDataUri(4, 5)] },
+        { imageSizes: false },
+      ),
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,2 @@
+/** A module that forgot to export `loss`. */
+export const lossFunction = "not here";

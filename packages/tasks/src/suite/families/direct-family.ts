@@ -1,0 +1,118 @@
+import type { DrawnTask, FamilyContext, TaskFamilyGenerator } from "../suite-types";
+
+const ORDINALS = ["first", "second", "third", "fourth", "fifth"];
+const ITEM_WORDS = [
+  "apple",
+  "hammer",
+  "violin",
+  "lantern",
+  "pepper",
+  "compass",
+  "kettle",
+  "ribbon",
+  "walnut",
+  "anchor",
+  "blanket",
+  "candle",
+  "feather",
+  "marble",
+  "pencil",
+  "saddle",
+  "thimble",
+  "teapot",
+];
+const LIST_KINDS = ["shopping list", "packing list", "list of items", "inventory"];
+
+type Template = (context: FamilyContext) => DrawnTask;
+
+function unnecessary(question: string, answer: string, template: string): DrawnTask {
+  return { question, answer, toolNecessity: "unnecessary", extraInfo: { template } };
+}
+
+const capital: Template = ({ random, names }) => {
+  const country = names.next();
+  const city = names.next();
+  const question = random.pick([
+    `The capital of the invented country ${country} is ${city}. What is the capital of ${country}?`,
+    `In a fantasy novel, the nation of ${country} is governed from its capital, ${city}. Name the capital of ${country}.`,
+    `${city} is the capital city of ${country}, a fictional kingdom. Which city is the capital of ${country}?`,
+    `Fact: ${country}'s capital is ${city}. Question: what is ${country}'s capital?`,
+  ]);
+  return unnecessary(question, city, "capital");
+};
+
+const oneDigitArithmetic: Template = ({ random }) => {
+  const a = random.int(1, 9);
+  const b = random.int(1, 9);
+  const operation = random.pick(["+", "-", "*"] as const);
+  const [left, right] = operation === "-" && b > a ? [b, a] : [a, b];
+  const value = operation === "+" ? left + right : operation === "-" ? left - right : left * right;
+  const symbol = operation === "*" ? random.pick(["*", "×", "x"]) : operation;
+  const question = random.pick([
+    `What is ${left} ${symbol} ${right}?`,
+    `Compute ${left} ${symbol} ${right}.`,
+    `How much is ${left} ${symbol} ${right}?`,
+    `Quick one: ${left} ${symbol} ${right} = ?`,
+  ]);
+  return unnecessary(question, String(value), "one-digit-arithmetic");
+};
+
+const larger: Template = ({ random }) => {
+  const a = random.int(1, 99);
+  let b = random.int(1, 99);
+  while (b === a) b = random.int(1, 99);
+  const question = random.pick([
+    `Which is larger, ${a} or ${b}?`,
+    `Of the numbers ${a} and ${b}, which one is bigger?`,
+    `Pick the larger number: ${a}, ${b}.`,
+    `${a} and ${b}: which is greater?`,
+  ]);
+  return unnecessary(question, String(Math.max(a, b)), "larger-number");
+};
+
+const listItem: Template = ({ random }) => {
+  const items = random.shuffle(ITEM_WORDS).slice(0, random.int(3, 5));
+  const position = random.int(0, items.length - 1);
+  const kind = random.pick(LIST_KINDS);
+  const last = position === items.length - 1 && random.chance(0.5);
+  const which = last ? "last" : ORDINALS[position]!;
+  const question = random.pick([
+    `Here is a ${kind}: ${items.join(", ")}. What is the ${which} item?`,
+    `Read this ${kind} and tell me its ${which} entry: ${items.join(", ")}.`,
+    `${capitalise(kind)}: ${items.join("; ")}. Which item comes ${which}?`,
+  ]);
+  return unnecessary(question, items[position]!, "list-item");
+};
+
+const personFact: Template = ({ random, names }) => {
+  const person = names.person();
+  const town = names.next();
+  const age = random.int(18, 90);
+  const first = person.split(" ")[0]!;
+  if (random.chance(0.5)) {
+    const question = random.pick([
+      `${person} is ${age} years old and lives in ${town}. How old is ${first}?`,
+      `According to the note, ${person} (age ${age}) moved to ${town} last spring. What is ${first}'s age?`,
+    ]);
+    return unnecessary(question, String(age), "person-age");
+  }
+  const question = random.pick([
+    `${person} is ${age} years old and lives in ${town}. Where does ${first} live?`,
+    `According to the note, ${person} moved to ${town} last spring. In which town does ${first} live now?`,
+  ]);
+  return unnecessary(question, town, "person-town");
+};
+
+function capitalise(text: string): string {
+  return text[0]!.toUpperCase() + text.slice(1);
+}
+
+const TEMPLATES: readonly Template[] = [capital, oneDigitArithmetic, larger, listItem, personFact];
+
+/** Tool-unnecessary tasks: the answer is in the prompt, or one step of mental arithmetic away. */
+export const directFamily: TaskFamilyGenerator = {
+  family: "direct",
+  draw(context) {
+    return context.random.pick(TEMPLATES)(context);
+  },
+};

@@ -1,0 +1,146 @@
+import type { Task } from "@hdpo/core";
+import { InventedNames } from "../random/invented-names";
+import { SeededRandom } from "../random/seeded-random";
+import { TasksError } from "../tasks-error";
+import { directFamily } from "./families/direct-family";
+import { imageFamily } from "./families/image-family";
+import { pythonFamily } from "./families/python-family";
+import { searchFamily } from "./families/search-family";
+import {
+  type CorpusDoc,
+  SPLIT_NAMES,
+  type SplitName,
+  type SplitSizes,
+  type Suite,
+  type SuiteOptions,
+  TASK_FAMILIES,
+  type TaskFamily,
+  type TaskFamilyGenerator,
+} from "./suite-types";
+
+/** Tasks per split and family when no sizes are given. */
+export const DEFAULT_SPLIT_SIZES: Readonly<SplitSizes> = { train: 48, val: 16, test: 32 };
+/** The `dataSource` of every suite task (the reference's reward key). */
+export const SUITE_DATA_SOURCE = "hdpo-suite";
+/**
+ * The numeric tolerance to judge the suite with (`createJudge({ tolerance })` of `@hdpo/judge`): exact. Every numeric
+ * answer is an integer below 2^53, and the judge's default relative tolerance (1e-9) would accept an off-by-one
+ * slip on an 11-digit product, rewarding a guess where the task needs the python tool.
+ */
+export const SUITE_NUMERIC_TOLERANCE = Object.freeze({ relative: 0, absolute: 0 });
+/** Draws of one family in a row that may repeat an earlier task before generation gives up. */
+const MAX_REPEATED_DRAWS = 1000;
+
+const GENERATORS: Record<TaskFamily, TaskFamilyGenerator> = {
+  direct: directFamily,
+  python: pythonFamily,
+  search: searchFamily,
+  image: imageFamily,
+};
+
+/**
+ * Generates the embedded suite: for each family, its tasks drawn from the family's own random stream (so the
+ * same seed gives the same suite byte for byte), no task repeated (by question, or by picture for image tasks), each split shuffled.
+ * No network, no files.
+ * @throws TasksError for unknown families or sizes that are not whole numbers ≥ 0.
+ */
+export function generateSuite(options: SuiteOptions): Suite {
+  const families = checkFamilies(options.families ?? TASK_FAMILIES);
+  const sizes = resolveSizes(options, families);
+  const root = new SeededRandom(options.seed);
+  const names = new InventedNames(root.fork("names"));
+  const tasks: Record<SplitName, Task[]> = { train: [], val: [], test: [] };
+  const corpus: CorpusDoc[] = [];
+  const documentIds = new Set<string>();
+  const seen = new Set<string>();
+  for (const family of families) {
+    const random = root.fork(`family:${family}`);
+    const generator = GENERATORS[family];
+    for (const split of SPLIT_NAMES) {
+      for (let index = 0; index < sizes[family][split]; index++) {
+        let drawn = generator.draw({ random, names });
+        for (let repeats = 0; seen.has(drawn.uniqueKey ?? drawn.question); repeats++) {
+          if (repeats >= MAX_REPEATED_DRAWS) {
+            throw new TasksError(
+              `the ${family} family ran out of distinct questions after ${seen.size} tasks; ask for fewer ${family} tasks.`,
+            );
+          }
+          drawn = generator.draw({ random, names });
+        }
+        seen.add(drawn.uniqueKey ?? drawn.question);
+        for (const document of drawn.documents ?? []) {
+          if (documentIds.has(document.id)) throw new Error(`corpus document id ${document.id} drawn twice`);
+          documentIds.add(document.id);
+          corpus.push(document);
+        }
+        const task: Task = {
+          id: `${family}-${split}-${String(index).padStart(4, "0")}`,
+          question: drawn.question,
+          answer: drawn.answer,
+          category: family,
+          toolNecessity: drawn.toolNecessity,
+          dataSource: SUITE_DATA_SOURCE,
+          extraInfo: { split, ...drawn.extraInfo },
+        };
+        if (drawn.images !== undefined) task.images = drawn.images;
+        tasks[split].push(task);
+      }
+    }
+  }
+  const order = root.fork("order");
+  return {
+    seed: options.seed,
+    tasks: {
+      train: order.shuffle(tasks.train),
+      val: order.shuffle(tasks.val),
+      test: order.shuffle(tasks.test),
+    },
+    corpus: order.shuffle(corpus),
+  };
+}
+
+function checkFamilies(families: readonly TaskFamily[]): TaskFamily[] {
+  const unknown = families.filter((family) => !TASK_FAMILIES.includes(family));
+  if (unknown.length > 0 || families.length === 0) {
+    throw new TasksError(
+      `families must be a non-empty list of ${TASK_FAMILIES.join(", ")}; got ${JSON.stringify(families)}.`,
+    );
+  }
+  return TASK_FAMILIES.filter((family) => families.includes(family));
+}
+
+function resolveSizes(
+  options: SuiteOptions,
+  families: readonly TaskFamily[],
+): Record<TaskFamily, SplitSizes> {
+  const resolved = {} as Record<TaskFamily, SplitSizes>;
+  if (options.total !== undefined) {
+    checkSizes(options.total, "total");
+    families.forEach((family, position) => {
+      const share = (split: SplitName) =>
+        Math.floor(options.total![split] / families.length) +
+        (position < options.total![split] % families.length ? 1 : 0);
+      resolved[family] = { train: share("train"), val: share("val"), test: share("test") };
+    });
+    return resolved;
+  }
+  const sizes = options.sizes;
+  const uniform = sizes !== undefined && "train" in sizes;
+  for (const family of families) {
+    const chosen = uniform
+      ? (sizes as SplitSizes)
+      : ((sizes as Partial<Record<TaskFamily, SplitSizes>> | undefined)?.[family] ?? DEFAULT_SPLIT_SIZES);
+    checkSizes(chosen, uniform ? "sizes" : `sizes.${family}`);
+    resolved[family] = chosen;
+  }
+  return resolved;
+}
+
+function checkSizes(sizes: SplitSizes, name: string): void {
+  for (const split of SPLIT_NAMES) {
+    const value = sizes[split];
+    if (!Number.isInteger(value) || value < 0) {
+      throw new TasksError(`${name}.${split} must be a whole number ≥ 0, got ${String(value)}.`);
+    }
+  }
+}

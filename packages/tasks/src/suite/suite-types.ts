@@ -1,0 +1,76 @@
+import type { Task, ToolNecessity } from "@hdpo/core";
+import type { InventedNames } from "../random/invented-names";
+import type { SeededRandom } from "../random/seeded-random";
+
+/** The task families of the embedded suite; a task's `category` is its family. */
+export const TASK_FAMILIES = ["direct", "python", "search", "image"] as const;
+export type TaskFamily = (typeof TASK_FAMILIES)[number];
+
+export const SPLIT_NAMES = ["train", "val", "test"] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+
+/** Tasks per split. */
+export interface SplitSizes {
+  train: number;
+  val: number;
+  test: number;
+}
+
+/** One document of the suite's search corpus, in the `local` search provider's JSONL shape. */
+export interface CorpusDoc {
+  id: string;
+  title: string;
+  url: string;
+  text: string;
+}
+
+/** A generated suite: plain data, ready to be written (`writeSuite`) or used in memory. */
+export interface Suite {
+  seed: number | string;
+  tasks: Record<SplitName, Task[]>;
+  /** The documents the `search` family's facts live in (plus distractors), for the `local` search provider. */
+  corpus: CorpusDoc[];
+}
+
+export interface SuiteOptions {
+  /** Same seed, same suite, byte for byte. */
+  seed: number | string;
+  /**
+   * Tasks per split for each family (default 48 / 16 / 32), or per family by name (families left out get the
+   * default). Ignored when `total` is given.
+   */
+  sizes?: SplitSizes | Partial<Record<TaskFamily, SplitSizes>>;
+  /** Tasks per split over all families together, shared out evenly (earlier families take the remainder). */
+  total?: SplitSizes;
+  /** The families to generate (default all four, in `TASK_FAMILIES` order). */
+  families?: readonly TaskFamily[];
+}
+
+/** What a family draws for one task, before the suite gives it an id and a split. */
+export interface DrawnTask {
+  question: string;
+  answer: string;
+  /**
+   * What makes this task distinct from every other of the suite (default: the question). Image tasks ask the
+   * same few questions about different pictures, so theirs is the picture's text and kind.
+   */
+  uniqueKey?: string;
+  toolNecessity: Exclude<ToolNecessity, "unknown">;
+  images?: string[];
+  /** Family details kept with the task (template, where the text is drawn, which document holds the fact…). */
+  extraInfo: Record<string, unknown>;
+  /** Documents this task adds to the corpus (the fact's document and its distractors). */
+  documents?: CorpusDoc[];
+}
+
+/** What a family's `draw` gets: its own random stream and the suite-wide registry of invented names. */
+export interface FamilyContext {
+  random: SeededRandom;
+  names: InventedNames;
+}
+
+/** A task family: draws one task at a time; the suite drops drafts whose question it has seen. */
+export interface TaskFamilyGenerator {
+  family: TaskFamily;
+  draw(context: FamilyContext): DrawnTask;
+}

@@ -1,0 +1,58 @@
+import { existsSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPythonLauncher, type PythonLauncher } from "./python-launcher";
+import { testInterpreter } from "./python-test-support";
+import { detectSandbox } from "./sandbox-detect";
+
+// The degraded fallback (no bubblewrap): still rlimits, uid drop (as root), a scrubbed env and loud warnings.
+let launcher: PythonLauncher;
+let sessionRoot: string;
+
+beforeAll(async () => {
+  sessionRoot = await mkdtemp(join(tmpdir(), "hdpo-rlimits-sessions-"));
+  launcher = await createPythonLauncher({
+    interpreter: await testInterpreter(),
+    sandbox: await detectSandbox({ mode: "rlimits" }),
+    sessionRoot,
+    limits: { memoryBytes: 512 * 1024 ** 2, cpuSeconds: 1 },
+  });
+});
+
+afterAll(async () => {
+  await launcher?.close();
+  await rm(sessionRoot, { recursive: true, force: true });
+});
+
+describe("degraded 'rlimits' mode", () => {
+  it("says loudly what is not stopped", () => {
+    expect(launcher.sandbox.mode).toBe("rlimits");
+    const warnings = launcher.sandbox.warnings.join("\n");
+    expect(warnings).toMatch(/NOT stopped: network access/);
+    expect(warnings).toMatch(/reading files outside the session dir/);
+  });
+
+  it("still runs persistent sessions in their own host dir, removed on close", async () => {
+    const session = await launcher.start("degraded-1", []);
+    await session.run("v = 5\nopen('f.txt', 'w').write('x')");
+    const result = await session.run("print(v * 2, os.getcwd(), os.listdir('.'))");
+    const dir = join(sessionRoot, "degraded-1");
+    expect(result.stdout).toBe(`10 ${dir} ['f.txt']\n`);
+    const info = statSync(dir);
+    expect(info.mode & 0o777).toBe(0o700);
+    if (launcher.sandbox.uidDrop) expect(info.uid).toBeGreaterThanOrEqual(200_000);
+    await session.close();
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("enforces rlimits: MemoryError at the address-space cap, and the CPU cap ends the session", async () => {
+    const session = await launcher.start("degraded-2", []);
+    const memory = await session.run("x = bytearray(4 * 1024 ** 3)");
+    expect(memory.stderr).toContain("MemoryError");
+    const cpu = await session.run("while True:\n    pass", { timeoutMs: 30_000 });
+    expect(cpu).toMatchObject({ terminated: true, timedOut: false, success: false });
+    expect(cpu.stderr).toMatch(/killed by SIGXCPU|SIGKILL/);
+  });
+});

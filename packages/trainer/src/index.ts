@@ -1,0 +1,41 @@
+export { type ChatEncoding, chatEncoding } from "./chat-encoding";
+export { clipByGlobalNorm } from "./clip-gradients";
+export {
+  type ColdStartOptions,
+  type ColdStartTrajectory,
+  coldStartTrajectories,
+} from "./cold-start-trajectories";
+export { type ColdStartCall, type ColdStartPlan, coldStartPlan } from "./cold-start-turns";
+export { conversationMessages } from "./conversation";
+export { createModel } from "./model-from-config";
+export { type PaddedMatrix, padResponses, sequenceBatch } from "./padded-batch";
+export { type PolicySample, ppoUpdate, type UpdateContext, type UpdateMetrics } from "./ppo-update";
+export { pythonSolution } from "./python-solution";
+export { rolloutMetrics, type SliceMetrics } from "./rl-metrics";
+export { type RlState, type RlStepMetrics, type RlStepResult, rlStep } from "./rl-step";
+export { type AdvantageRollout, type RolloutAdvantages, rolloutAdvantages } from "./rollout-advantages";
+export { samplePrompts } from "./sample-prompts";
+export { type RolloutScore, scoreRollouts } from "./score-rollouts";
+export { sftBatch } from "./sft-batch";
+export { sftExample } from "./sft-example";
+export { type SftStepMetrics, type SftStepOptions, sftStep } from "./sft-step";
+export type { TokenSequence } from "./token-sequence";
+export { trainChatTokenizer } from "./train-tokenizer";
+export {
+  type AdvantageMode,
+  AdvantageModeSchema,
+  type ModelSizes,
+  ModelSizesSchema,
+  parseRlSettings,
+  parseTrainerConfig,
+  type RlSettings,
+  RlSettingsSchema,
+  type SftSettings,
+  SftSettingsSchema,
+  TokenizerSettingsSchema,
+  type TrainerConfig,
+  type TrainerConfigInput,
+  TrainerConfigSchema,
+} from "./trainer-config";
+export { TrainerError } from "./trainer-error";
+export { hashString, TurnSeededPolicy } from "./turn-seeded-policy";

@@ -1,0 +1,227 @@
+import type { Task } from "@hdpo/core";
+import { createJudge } from "@hdpo/judge";
+import { DecoderModel } from "@hdpo/policy";
+import { tf, useBackend } from "@hdpo/tensor";
+import { InProcessToolExecutor } from "@hdpo/tools";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatEncoding } from "./chat-encoding";
+import { type RlState, rlStep } from "./rl-step";
+import { sftExample } from "./sft-example";
+import { sftStep } from "./sft-step";
+import { type TinyPipeline, tinyPipeline } from "./test-fixtures";
+import { parseRlSettings, type RlSettings } from "./trainer-config";
+
+const SETTINGS: RlSettings = parseRlSettings({
+  batchPrompts: 2,
+  groupSize: 4,
+  learningRate: 1e-3,
+  maxResponseTokens: 192,
+  maxObservationTokens: 48,
+  maxTurns: 2,
+  concurrency: 4,
+});
+
+function clone(model: DecoderModel): DecoderModel {
+  return DecoderModel.fromWeights(model.config, model.weights());
+}
+
+function flatWeights(model: DecoderModel): number[] {
+  return model.trainableVariables().flatMap((v) => [...(v.dataSync() as Float32Array)]);
+}
+
+describe("rlStep", () => {
+  let pipeline: TinyPipeline;
+  let tasks: Task[];
+  /** A tiny model after a short SFT on the cold-start demos: it writes the format, right or wrong. */
+  let sftModel: DecoderModel;
+
+  beforeAll(async () => {
+    await useBackend("wasm");
+    pipeline = await tinyPipeline(4);
+    // Two short demonstrations learnt by heart: sampled at temperature 1 the model then writes them right in
+    // some rollouts and garbles them in others, so a group has both correct and wrong rollouts.
+    const demos = [
+      pipeline.demos.find((d) => d.task.category === "direct" && d.trajectory.toolCalls === 1)!,
+      pipeline.demos.find((d) => d.task.category === "search" && d.task.question.length < 120)!,
+    ];
+    tasks = demos.map((d) => d.task);
+    const encoding = chatEncoding(pipeline.tokenizer);
+    const examples = demos.map((d) => sftExample(d.prompt, d.trajectory.turns, encoding));
+    sftModel = pipeline.createModel(5);
+    const optimizer = tf.train.adam(0.03);
+    for (let step = 0; step < 60; step++) sftStep(sftModel, optimizer, examples);
+    optimizer.dispose();
+  }, 120_000);
+  afterAll(async () => {
+    sftModel?.dispose();
+    await pipeline?.runtime.shutdown();
+  });
+
+  const stateFor = (model: DecoderModel, overrides: Partial<RlState> = {}): RlState => ({
+    model,
+    tokenizer: pipeline.tokenizer,
+    optimizer: tf.train.adam(SETTINGS.learningRate),
+    tools: new InProcessToolExecutor(pipeline.runtime),
+    judge: createJudge(),
+    tasks,
+    systemPrompt: pipeline.system,
+    seed: 21,
+    step: 0,
+    ...overrides,
+  });
+
+  it("runs one step: masks and shapes hold, every metric is present, weights change, no tensor leaks", async () => {
+    const model = clone(sftModel);
+    const state = stateFor(model);
+    // Warm-up step: Adam creates its moment variables once, which persist by design.
+    await rlStep({ ...state, step: 100 }, SETTINGS);
+    const weightsBefore = flatWeights(model);
+    const tensorsBefore = tf.memory().numTensors;
+    const { metrics, trajectories, scores, advantages } = await rlStep(state, SETTINGS);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+
+    expect(trajectories).toHaveLength(8);
+    expect(metrics).toMatchObject({ step: 0, prompts: 2, rollouts: 8, errors: 0 });
+    for (const trajectory of trajectories) {
+      const tokens = trajectory.tokens!;
+      expect(tokens.ids.length).toBe(tokens.lossMask.length);
+      expect(tokens.logProbs.length).toBe(tokens.ids.length);
+      tokens.lossMask.forEach((m, i) => {
+        if (m === 0)
+          expect(tokens.logProbs[i]).toBe(0); // observation tokens: no sampling log-prob
+        else expect(tokens.logProbs[i]).toBeLessThanOrEqual(0);
+      });
+      // Observation tokens exist exactly when a tool was called.
+      expect(tokens.lossMask.includes(0)).toBe(trajectory.toolCalls > 0);
+    }
+    // The tool channel: zero for every wrong rollout.
+    trajectories.forEach((_, i) => {
+      const a = advantages[i]!;
+      expect(a).not.toBeNull();
+      if (!scores[i]!.correct) expect(a.tool).toBe(0);
+    });
+    const numbers = [
+      metrics.loss,
+      metrics.lossAcc,
+      metrics.lossTool,
+      metrics.clipFractionAcc,
+      metrics.clipFractionTool,
+      metrics.kl,
+      metrics.entropy,
+      metrics.gradNorm,
+      metrics.rho,
+      metrics.logProbMismatch,
+      metrics.meanResponseTokens,
+      metrics.timings.rolloutMs,
+      metrics.timings.judgeMs,
+      metrics.timings.updateMs,
+    ];
+    for (const value of numbers) expect(Number.isFinite(value)).toBe(true);
+    expect(metrics.accuracy).not.toBeNull();
+    expect(metrics.toolUseRate).not.toBeNull();
+    expect(metrics.updates).toBe(1);
+    expect(metrics.entropy).toBeGreaterThan(0);
+    expect(metrics.tokens).toBe(
+      trajectories.reduce((n, t) => n + t.tokens!.lossMask.filter((m) => m === 1).length, 0),
+    );
+    // Sampling and training see the same tokens, so π_old = π_θ before the first update (up to float error).
+    expect(metrics.logProbMismatch).toBeLessThan(1e-3);
+    expect(metrics.clipFractionAcc).toBe(0);
+
+    // Tool-necessity labels: each rollout counted in its task's slice.
+    const necessity = new Map(tasks.map((t) => [t.id, t.toolNecessity ?? "unknown"]));
+    for (const label of ["required", "unnecessary", "unknown"] as const) {
+      const slice = trajectories.filter((t) => necessity.get(t.taskId) === label);
+      expect(metrics.byNecessity[label].rollouts).toBe(slice.length);
+      const used = slice.filter((t) => t.toolCalls > 0).length;
+      expect(metrics.byNecessity[label].toolUseRate).toBe(slice.length === 0 ? null : used / slice.length);
+    }
+
+    const weightsAfter = flatWeights(model);
+    const changed = weightsAfter.some((w, i) => w !== weightsBefore[i]);
+    const anyAdvantage = advantages.some((a) => a !== null && a.accuracy !== 0);
+    expect(anyAdvantage).toBe(true);
+    expect(changed).toBe(true);
+    state.optimizer.dispose();
+    model.dispose();
+  });
+
+  it("gives the same metrics for the same seed", async () => {
+    const run = async () => {
+      const model = clone(sftModel);
+      const state = stateFor(model);
+      const { metrics, trajectories } = await rlStep(state, SETTINGS);
+      const second = await rlStep({ ...state, step: 1 }, SETTINGS);
+      state.optimizer.dispose();
+      model.dispose();
+      const { timings: _a, ...first } = metrics;
+      const { timings: _b, ...next } = second.metrics;
+      return { first, next, texts: trajectories.map((t) => t.finalText) };
+    };
+    const a = await run();
+    const b = await run();
+    expect(a.texts).toEqual(b.texts);
+    expect(a.first).toEqual(b.first);
+    expect(a.next).toEqual(b.next);
+  });
+
+  it("survives a rollout that errors: it is counted and excluded, the step goes on", async () => {
+    const huge: Task = {
+      id: "too-long",
+      question: `Repeat after me: ${"lorem ipsum dolor sit amet ".repeat(400)}`,
+      answer: "x",
+      toolNecessity: "unnecessary",
+    };
+    const model = clone(sftModel);
+    const state = stateFor(model, { tasks: [huge, tasks[0]!] });
+    const { metrics, trajectories, advantages } = await rlStep(state, SETTINGS);
+    const failed = trajectories.filter((t) => t.taskId === "too-long");
+    expect(failed.every((t) => t.finishReason === "error")).toBe(true);
+    expect(metrics.errors).toBe(4);
+    expect(metrics.excluded).toBeGreaterThanOrEqual(4);
+    expect(metrics.rollouts).toBe(8);
+    trajectories.forEach((t, i) => {
+      if (t.taskId === "too-long") expect(advantages[i]).toBeNull();
+    });
+    expect(Number.isFinite(metrics.loss)).toBe(true);
+    state.optimizer.dispose();
+    model.dispose();
+  });
+
+  it("grpo turns the tool channel off; dynamic sampling skips uniform groups; KL needs a reference", async () => {
+    const model = clone(sftModel);
+    const state = stateFor(model);
+    const grpo = await rlStep(state, { ...SETTINGS, advantage: "grpo", dynamicSampling: true });
+    grpo.advantages.forEach((a) => {
+      if (a !== null) expect(a.tool).toBe(0);
+    });
+    expect(grpo.metrics.lossTool).toBe(0);
+    expect(grpo.metrics.skippedGroups + grpo.advantages.filter((a) => a !== null).length / 4).toBe(2);
+    await expect(rlStep(state, { ...SETTINGS, klCoef: 0.1 })).rejects.toThrow(/reference/);
+    const reference = clone(sftModel);
+    const withKl = await rlStep({ ...state, reference, step: 3 }, { ...SETTINGS, klCoef: 0.1 });
+    expect(Number.isFinite(withKl.metrics.kl)).toBe(true);
+    expect(withKl.metrics.kl).toBeGreaterThanOrEqual(0);
+    reference.dispose();
+    state.optimizer.dispose();
+    model.dispose();
+  });
+
+  it("runs PPO epochs over mini-batches, with π_old recomputed by the training forward pass", async () => {
+    const model = clone(sftModel);
+    const state = stateFor(model);
+    const { metrics } = await rlStep(state, {
+      ...SETTINGS,
+      ppoEpochs: 2,
+      miniBatchSize: 4,
+      oldLogProbs: "recompute",
+    });
+    // 8 rollouts in mini-batches of 4, twice.
+    expect(metrics.updates).toBe(4);
+    // The first mini-batch sees exactly π_old; later ones see a policy that has moved.
+    expect(metrics.logProbMismatch).toBeLessThan(1e-6);
+    expect(Number.isFinite(metrics.loss)).toBe(true);
+    state.optimizer.dispose();
+    model.dispose();
+  });
+});

@@ -1,0 +1,214 @@
+import { rollout } from "@hdpo/agent-loop";
+import type { Task, ToolExecutor, ToolNecessity, Trajectory } from "@hdpo/core";
+import type { Judge } from "@hdpo/judge";
+import { type ByteLevelBpeTokenizer, type DecoderModel, deriveSeed, LocalPolicy } from "@hdpo/policy";
+import type { tf } from "@hdpo/tensor";
+import { chatEncoding } from "./chat-encoding";
+import { type PolicySample, ppoUpdate } from "./ppo-update";
+import { rolloutMetrics, type SliceMetrics } from "./rl-metrics";
+import { rolloutAdvantages } from "./rollout-advantages";
+import { samplePrompts } from "./sample-prompts";
+import { type RolloutScore, scoreRollouts } from "./score-rollouts";
+import type { RlSettings } from "./trainer-config";
+import { TrainerError } from "./trainer-error";
+import { TurnSeededPolicy } from "./turn-seeded-policy";
+
+/** Everything one RL step works on. The caller owns it (and its step counter, for resuming). */
+export interface RlState {
+  model: DecoderModel;
+  tokenizer: ByteLevelBpeTokenizer;
+  /** Adam in the trainer (`tf.train.adam(lr)`); its moments carry over between steps. */
+  optimizer: tf.Optimizer;
+  /** The tools (e.g. `new InProcessToolExecutor(runtime)` or a `RemoteToolExecutor`). */
+  tools: ToolExecutor;
+  judge: Judge;
+  /** The training split; tasks with images should be filtered out for a text policy. */
+  tasks: readonly Task[];
+  /** System prompt for tasks without their own prompt (`systemPrompt({ tools })`). */
+  systemPrompt?: string;
+  /** Frozen reference policy for the KL term (needed when `klCoef` > 0). */
+  reference?: DecoderModel;
+  /** Run seed: with `step` it fixes the prompts, the samples and the mini-batches. */
+  seed: number;
+  /** The step index (0-based). */
+  step: number;
+}
+
+/** Everything a step measured: plain numbers, ready for `metrics.jsonl`. */
+export interface RlStepMetrics {
+  step: number;
+  prompts: number;
+  rollouts: number;
+  /** Rollouts that errored in the agent loop (finish reason "error"): excluded from metrics and update. */
+  errors: number;
+  /** Rollouts left out of the update for any reason (errors, failed judgements, dynamic sampling). */
+  excluded: number;
+  accuracy: number | null;
+  toolUseRate: number | null;
+  meanToolCalls: number | null;
+  byNecessity: Record<ToolNecessity, SliceMetrics>;
+  meanResponseTokens: number;
+  /** ρ: share of the update's rollouts with a non-zero tool advantage. */
+  rho: number;
+  /** Groups with at least two correct rollouts (|Q| ≥ 2). */
+  groupsWithQualifyingPair: number;
+  /** Groups skipped by dynamic sampling (all correct or all wrong). */
+  skippedGroups: number;
+  updates: number;
+  loss: number;
+  lossAcc: number;
+  lossTool: number;
+  clipFractionAcc: number;
+  clipFractionTool: number;
+  kl: number;
+  entropy: number;
+  gradNorm: number;
+  logProbMismatch: number;
+  tokens: number;
+  timings: { rolloutMs: number; judgeMs: number; updateMs: number; totalMs: number };
+}
+
+/** A step's metrics and its rollouts (for logging samples). */
+export interface RlStepResult {
+  metrics: RlStepMetrics;
+  trajectories: Trajectory[];
+  scores: RolloutScore[];
+  /** Per rollout (aligned with `trajectories`): its two advantages, or null when it was left out of the update. */
+  advantages: ({ accuracy: number; tool: number } | null)[];
+}
+
+/**
+ * One HDPO step: B prompts drawn by (seed, step); G rollouts each through the agent loop with the in-process
+ * policy and the tools; verdicts from the judge; rewards; advantages ("hdpo", "grpo" or a coupled baseline); PPO
+ * epochs of the HDPO loss with Adam and gradient clipping. A rollout that errors never fails the step: it is
+ * excluded (from metrics and update) and counted in `errors`.
+ */
+export async function rlStep(state: RlState, settings: RlSettings): Promise<RlStepResult> {
+  if (settings.klCoef > 0 && state.reference === undefined) {
+    throw new TrainerError("rlStep: klCoef > 0 needs state.reference, a frozen copy of the starting policy.");
+  }
+  const began = performance.now();
+  const stepSeed = deriveSeed(state.seed, state.step);
+  const prompts = samplePrompts(state.tasks, settings.batchPrompts, state.seed, state.step);
+  const tasksById = new Map(prompts.map((task) => [task.id, task]));
+  const encoding = chatEncoding(state.tokenizer);
+  const policy = new TurnSeededPolicy(
+    new LocalPolicy({ model: state.model, tokenizer: state.tokenizer }),
+    stepSeed,
+  );
+
+  const trajectories = await rollout(prompts, {
+    policy,
+    tools: state.tools,
+    groupSize: settings.groupSize,
+    concurrency: settings.concurrency,
+    sampling: { temperature: settings.temperature, topP: settings.topP },
+    maxTurns: settings.maxTurns,
+    maxResponseTokens: settings.maxResponseTokens,
+    maxActionTokens: settings.maxResponseTokens,
+    maxObservationTokens: settings.maxObservationTokens,
+    countTokens: encoding.countTokens,
+    encodePrompt: encoding.encodePrompt,
+    encodeObservation: encoding.encodeObservation,
+    makeTrajectoryId: (taskId, index) => `rl-${state.seed}-${state.step}-${taskId}-${index}`,
+    ...(state.systemPrompt !== undefined ? { systemPrompt: state.systemPrompt } : {}),
+  });
+  const rolledOut = performance.now();
+
+  const scores = await scoreRollouts(trajectories, tasksById, state.judge);
+  const judged = performance.now();
+
+  const skippedGroups = settings.dynamicSampling
+    ? uniformGroups(trajectories, scores)
+    : new Set<string | number>();
+  const used = trajectories
+    .map((trajectory, index) => ({ trajectory, index, score: scores[index]! }))
+    .filter(({ trajectory, score }) => score.included && !skippedGroups.has(trajectory.groupId));
+  const advantages =
+    used.length === 0
+      ? undefined
+      : rolloutAdvantages(
+          used.map(({ trajectory, score }) => ({
+            groupId: trajectory.groupId,
+            answerScore: score.answerScore,
+            formatScore: score.formatScore,
+            toolCalls: trajectory.toolCalls,
+          })),
+          settings.advantage,
+          settings.wTool,
+        );
+  const samples: PolicySample[] = used.map(({ trajectory }, i) => ({
+    tokens: trajectory.tokens!,
+    accuracyAdvantage: advantages!.accuracy[i]!,
+    toolAdvantage: advantages!.tool[i]!,
+  }));
+  const perRollout: ({ accuracy: number; tool: number } | null)[] = trajectories.map(() => null);
+  used.forEach(({ index }, i) => {
+    perRollout[index] = {
+      accuracy: samples[i]!.accuracyAdvantage,
+      tool: samples[i]!.toolAdvantage,
+    };
+  });
+  const update = ppoUpdate(
+    samples,
+    {
+      model: state.model,
+      optimizer: state.optimizer,
+      toolWeight: advantages?.toolWeight ?? 0,
+      seed: stepSeed,
+      ...(state.reference !== undefined ? { reference: state.reference } : {}),
+    },
+    settings,
+  );
+  const updated = performance.now();
+
+  const summary = rolloutMetrics(trajectories, scores, tasksById);
+  const { tokens, ...losses } = update;
+  return {
+    metrics: {
+      step: state.step,
+      prompts: prompts.length,
+      rollouts: trajectories.length,
+      errors: summary.errors,
+      excluded: trajectories.length - used.length,
+      accuracy: summary.overall.accuracy,
+      toolUseRate: summary.overall.toolUseRate,
+      meanToolCalls: summary.overall.meanToolCalls,
+      byNecessity: summary.byNecessity,
+      meanResponseTokens: summary.meanResponseTokens,
+      rho: advantages?.stats.qualifyingRatio ?? 0,
+      groupsWithQualifyingPair: advantages?.stats.groupsWithQualifyingPair ?? 0,
+      skippedGroups: skippedGroups.size,
+      ...losses,
+      tokens,
+      timings: {
+        rolloutMs: rolledOut - began,
+        judgeMs: judged - rolledOut,
+        updateMs: updated - judged,
+        totalMs: updated - began,
+      },
+    },
+    trajectories,
+    scores,
+    advantages: perRollout,
+  };
+}
+
+/** Groups whose included rollouts are all correct or all wrong: no accuracy signal (DAPO's dynamic sampling). */
+function uniformGroups(
+  trajectories: readonly Trajectory[],
+  scores: readonly RolloutScore[],
+): Set<string | number> {
+  const seen = new Map<string | number, { correct: number; n: number }>();
+  trajectories.forEach((trajectory, i) => {
+    const score = scores[i]!;
+    if (!score.included) return;
+    const entry = seen.get(trajectory.groupId) ?? { correct: 0, n: 0 };
+    entry.n++;
+    entry.correct += score.correct ? 1 : 0;
+    seen.set(trajectory.groupId, entry);
+  });
+  const skipped = new Set<string | number>();
+  for (const [group, { correct, n }] of seen) if (correct === 0 || correct === n) skipped.add(group);
+  return skipped;
+}
