@@ -65,6 +65,7 @@ describe("hygiene on a 100,000-row JSONL", () => {
       child.on("exit", (code) =>
         code === 0 ? resolve(stdout) : reject(new Error(`child exited ${code}: ${stderr}`)),
       );
+      child.on("error", reject);
     });
     const { before, peak, kept, rejected } = JSON.parse(report.trim().split("\n").pop()!) as Record<
       string,

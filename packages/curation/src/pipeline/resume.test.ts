@@ -43,7 +43,11 @@ function runCli(args: string[]): {
     stderr += chunk.toString();
   });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
-    (resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stderr })),
+    (resolve) => {
+      child.on("exit", (code, signal) => resolve({ code, signal, stderr }));
+      // A missing tsx must fail the test at once, not hang it until the timeout.
+      child.on("error", (error) => resolve({ code: -1, signal: null, stderr: `${stderr}${error.message}` }));
+    },
   );
   return { exit, kill: () => child.kill("SIGKILL") };
 }
