@@ -19,7 +19,13 @@ export {
   toReferenceRow,
 } from "./datasets/reference-row";
 export { toJsonl, writeJsonl, writeJsonlTasks } from "./datasets/write-jsonl";
-export { tasksToParquet, writeParquetTasks } from "./datasets/write-parquet";
+export {
+  PARQUET_ROW_GROUP_SIZE,
+  referenceColumnData,
+  referenceParquetSchema,
+  tasksToParquet,
+  writeParquetTasks,
+} from "./datasets/write-parquet";
 export {
   type OpenAIFunctionToolSchema,
   type SystemPromptOptions,

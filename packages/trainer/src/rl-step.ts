@@ -4,7 +4,7 @@ import type { Judge } from "@hdpo/judge";
 import { type ByteLevelBpeTokenizer, type DecoderModel, deriveSeed, LocalPolicy } from "@hdpo/policy";
 import type { tf } from "@hdpo/tensor";
 import { chatEncoding } from "./chat-encoding";
-import { type PolicySample, ppoUpdate } from "./ppo-update";
+import { type PolicySample, ppoUpdate, type UpdateMetrics } from "./ppo-update";
 import { rolloutMetrics, type SliceMetrics } from "./rl-metrics";
 import { rolloutAdvantages } from "./rollout-advantages";
 import { samplePrompts } from "./sample-prompts";
@@ -34,8 +34,11 @@ export interface RlState {
   step: number;
 }
 
-/** Everything a step measured: plain numbers, ready for `metrics.jsonl`. */
-export interface RlStepMetrics {
+/**
+ * Everything a step measured, plain numbers ready for `metrics.jsonl`: the rollouts' metrics and the update's
+ * (`UpdateMetrics`, means over the mini-batch updates).
+ */
+export interface RlStepMetrics extends UpdateMetrics {
   step: number;
   prompts: number;
   rollouts: number;
@@ -54,17 +57,6 @@ export interface RlStepMetrics {
   groupsWithQualifyingPair: number;
   /** Groups skipped by dynamic sampling (all correct or all wrong). */
   skippedGroups: number;
-  updates: number;
-  loss: number;
-  lossAcc: number;
-  lossTool: number;
-  clipFractionAcc: number;
-  clipFractionTool: number;
-  kl: number;
-  entropy: number;
-  gradNorm: number;
-  logProbMismatch: number;
-  tokens: number;
   timings: { rolloutMs: number; judgeMs: number; updateMs: number; totalMs: number };
 }
 

@@ -1,5 +1,5 @@
 import type { Task } from "@hdpo/core";
-import { parquetWriteBuffer, type SchemaElement } from "hyparquet-writer";
+import { type ColumnSource, parquetWriteBuffer, type SchemaElement } from "hyparquet-writer";
 import { writeFileAtomic } from "./atomic-write";
 import {
   EXTRA_INFO_COLUMNS,
@@ -9,12 +9,12 @@ import {
 } from "./reference-row";
 
 /** Rows per Parquet row group: bounds a reader's memory, since rows embed their images. */
-const ROW_GROUP_SIZE = 256;
+export const PARQUET_ROW_GROUP_SIZE = 256;
 
 const TEXT = { type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" } as const;
 
 /** The reference schema's nested layout; `listGroundTruth` when any task has a list of acceptable answers. */
-function referenceSchema(listGroundTruth: boolean): SchemaElement[] {
+export function referenceParquetSchema(listGroundTruth: boolean): SchemaElement[] {
   const groundTruth: SchemaElement[] = listGroundTruth
     ? [
         { name: "ground_truth", repetition_type: "OPTIONAL", converted_type: "LIST", num_children: 1 },
@@ -52,29 +52,41 @@ function referenceSchema(listGroundTruth: boolean): SchemaElement[] {
  * @throws Error when an image is not a `data:` URI.
  */
 export function tasksToParquet(tasks: readonly Task[], options: ReferenceRowOptions = {}): Uint8Array {
-  const rows = tasks.map((task) => toReferenceRow(task, options));
   const listGroundTruth = tasks.some((task) => Array.isArray(task.answer));
-  const groundTruth = (value: string | string[]) =>
-    listGroundTruth && typeof value === "string" ? [value] : value;
   const buffer = parquetWriteBuffer({
-    schema: referenceSchema(listGroundTruth),
-    rowGroupSize: ROW_GROUP_SIZE,
-    columnData: [
-      { name: "data_source", data: rows.map((row) => row.data_source) },
-      { name: "prompt", data: rows.map((row) => row.prompt) },
-      { name: "images", data: rows.map((row) => row.images) },
-      { name: "ability", data: rows.map((row) => row.ability) },
-      {
-        name: "reward_model",
-        data: rows.map((row) => ({
-          ...row.reward_model,
-          ground_truth: groundTruth(row.reward_model.ground_truth),
-        })),
-      },
-      { name: "extra_info", data: rows.map((row) => row.extra_info) },
-    ],
+    schema: referenceParquetSchema(listGroundTruth),
+    rowGroupSize: PARQUET_ROW_GROUP_SIZE,
+    columnData: referenceColumnData(tasks, listGroundTruth, options),
   });
   return new Uint8Array(buffer);
+}
+
+/**
+ * The columns of `referenceParquetSchema(listGroundTruth)` for `tasks`; with `listGroundTruth`, a single ground
+ * truth is written as a one-element list (a Parquet column has one type). For writers that stream row groups.
+ */
+export function referenceColumnData(
+  tasks: readonly Task[],
+  listGroundTruth: boolean,
+  options: ReferenceRowOptions = {},
+): ColumnSource[] {
+  const rows = tasks.map((task) => toReferenceRow(task, options));
+  const groundTruth = (value: string | string[]) =>
+    listGroundTruth && typeof value === "string" ? [value] : value;
+  return [
+    { name: "data_source", data: rows.map((row) => row.data_source) },
+    { name: "prompt", data: rows.map((row) => row.prompt) },
+    { name: "images", data: rows.map((row) => row.images) },
+    { name: "ability", data: rows.map((row) => row.ability) },
+    {
+      name: "reward_model",
+      data: rows.map((row) => ({
+        ...row.reward_model,
+        ground_truth: groundTruth(row.reward_model.ground_truth),
+      })),
+    },
+    { name: "extra_info", data: rows.map((row) => row.extra_info) },
+  ];
 }
 
 /** `tasksToParquet` written to `path` atomically (temporary file, then rename). */
