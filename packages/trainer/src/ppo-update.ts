@@ -161,17 +161,8 @@ function fillLogProbs(
   }
 }
 
-interface MiniBatchResult {
-  loss: number;
-  lossAcc: number;
-  lossTool: number;
-  clipFractionAcc: number;
-  clipFractionTool: number;
-  kl: number;
-  entropy: number;
-  gradNorm: number;
-  mismatch: number;
-}
+/** One mini-batch update's share of `UpdateMetrics`, plus its log-prob mismatch. */
+type MiniBatchResult = Omit<UpdateMetrics, "updates" | "logProbMismatch" | "tokens"> & { mismatch: number };
 
 function miniBatchUpdate(
   batch: readonly Prepared[],

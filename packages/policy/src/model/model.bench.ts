@@ -1,28 +1,12 @@
 import { tf, useBackend } from "@hdpo/tensor";
 import { bench, describe } from "vitest";
-import { ModelConfigSchema } from "../model-config";
 import { DecoderModel } from "./decoder-model";
-import { Prng } from "./prng";
+import { TRAINING_STEP_CONFIG as CONFIG, trainingStepBatch } from "./training-step-case";
 
 // The training-step case: 2 layers, hidden 64, 4 heads over 2 key/value heads, batch 32 × 128.
-const CONFIG = ModelConfigSchema.parse({
-  vocab_size: 512,
-  hidden_size: 64,
-  intermediate_size: 172,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 512,
-});
 const ROWS = 32;
-const TIME = 128;
 const PROMPT = 16;
-
-const prng = new Prng(7);
-const sequences = Array.from({ length: ROWS }, () =>
-  Array.from({ length: TIME }, () => Math.floor(prng.next() * CONFIG.vocab_size)),
-);
-const promptLengths = sequences.map(() => PROMPT);
+const { sequences, promptLengths } = trainingStepBatch(ROWS, 128, PROMPT);
 
 await useBackend(process.env.HDPO_BACKEND === "cpu" ? "cpu" : "wasm");
 const model = DecoderModel.create(CONFIG, { seed: 1 });

@@ -2,8 +2,7 @@ import { tf, useBackend } from "@hdpo/tensor";
 import { afterAll, bench, describe } from "vitest";
 import { DecoderModel } from "../model/decoder-model";
 import type { SequenceBatch } from "../model/log-probs";
-import { Prng } from "../model/prng";
-import { ModelConfigSchema } from "../model-config";
+import { TRAINING_STEP_CONFIG as CONFIG, trainingStepBatch } from "../model/training-step-case";
 import { createDataParallelTrainer, type DataParallelTrainer } from "./data-parallel-trainer";
 import { maskedNllLossModule } from "./masked-nll-loss";
 import { splitSequenceBatch } from "./split-sequence-batch";
@@ -11,26 +10,7 @@ import { splitSequenceBatch } from "./split-sequence-batch";
 // model.bench.ts's training step (2 layers, hidden 64, 4 heads over 2 kv heads, 32 × 128 tokens), on one
 // thread and split across worker threads, measured in the same run so that their ratio is meaningful on a
 // loaded machine.
-const CONFIG = ModelConfigSchema.parse({
-  vocab_size: 512,
-  hidden_size: 64,
-  intermediate_size: 172,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 512,
-});
-const ROWS = 32;
-const TIME = 128;
-const PROMPT = 16;
-
-const prng = new Prng(7);
-const batch: SequenceBatch = {
-  sequences: Array.from({ length: ROWS }, () =>
-    Array.from({ length: TIME }, () => Math.floor(prng.next() * CONFIG.vocab_size)),
-  ),
-  promptLengths: Array.from({ length: ROWS }, () => PROMPT),
-};
+const batch = trainingStepBatch();
 
 await useBackend(process.env.HDPO_BACKEND === "cpu" ? "cpu" : "wasm");
 const lossModule = maskedNllLossModule();
