@@ -40,6 +40,7 @@ export {
   generateSuite,
   SUITE_DATA_SOURCE,
   SUITE_NUMERIC_TOLERANCE,
+  SUITE_TEMPLATES,
 } from "./suite/generate-suite";
 export { readSuite } from "./suite/read-suite";
 export {

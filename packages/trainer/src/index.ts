@@ -18,6 +18,7 @@ export { samplePrompts } from "./sample-prompts";
 export { type RolloutScore, scoreRollouts } from "./score-rollouts";
 export { sftBatch } from "./sft-batch";
 export { sftExample } from "./sft-example";
+export { sftLearningRate } from "./sft-learning-rate";
 export { type SftStepMetrics, type SftStepOptions, sftStep } from "./sft-step";
 export type { TokenSequence } from "./token-sequence";
 export { trainChatTokenizer } from "./train-tokenizer";

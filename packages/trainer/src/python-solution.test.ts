@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { generateSuite } from "@hdpo/tasks";
 import { describe, expect, it } from "vitest";
 import { pythonSolution } from "./python-solution";
@@ -21,6 +22,26 @@ describe("pythonSolution", () => {
         expect(code).toMatch(/^print\(/);
     }
     expect(templates.size).toBe(5);
+  });
+
+  it("prints the ground truth when run in a real Python, for every template it writes code for", () => {
+    const suite = generateSuite({
+      seed: 8,
+      families: ["python", "direct"],
+      sizes: { train: 24, val: 0, test: 1 },
+      templates: { direct: ["compare-yes-no", "larger-number", "one-digit-arithmetic"] },
+    });
+    const solved = suite.tasks.train.flatMap((task) => {
+      const code = pythonSolution(task);
+      return code === undefined ? [] : [{ task, code }];
+    });
+    expect(new Set(solved.map(({ task }) => task.extraInfo?.template)).size).toBe(8);
+    // One interpreter for all: each solution runs in its own namespace and its output is framed.
+    const program = solved.map(({ code }) => `exec(${JSON.stringify(code)}, {})\nprint("---")`).join("\n");
+    const outputs = execFileSync("python3", ["-c", program], { encoding: "utf8" }).split("---\n");
+    solved.forEach(({ task }, i) => {
+      expect(outputs[i]?.trim(), task.question).toBe(task.answer);
+    });
   });
 
   it("gives nothing for a question it cannot read", () => {

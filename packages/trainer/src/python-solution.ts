@@ -33,6 +33,11 @@ export function pythonSolution(task: Task): string | undefined {
       const op = match[2] === "+" || match[2] === "-" ? match[2] : "*";
       return `print(${match[1]} ${op} ${match[3]})`;
     }
+    case "compare-yes-no": {
+      const [a, b] = integers(q);
+      const relation = /\bsmaller\b/.test(q) ? "<" : ">";
+      return b !== undefined ? `print("yes" if ${a} ${relation} ${b} else "no")` : undefined;
+    }
     case "larger-number": {
       const [a, b] = integers(q);
       return b !== undefined ? `print(max(${a}, ${b}))` : undefined;

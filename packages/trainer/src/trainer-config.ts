@@ -45,8 +45,14 @@ export const SftSettingsSchema = z.object({
   steps: positiveInt.default(200),
   /** Examples per step. */
   batchSize: positiveInt.default(8),
-  /** Adam learning rate. */
+  /** Adam learning rate (the peak, when a schedule is set). */
   learningRate: z.number().positive().default(3e-3),
+  /** Steps of linear warm-up from 0 to `learningRate`. */
+  warmupSteps: z.number().int().nonnegative().default(0),
+  /** After warm-up: "constant", or "cosine" decay to `minLearningRateRatio × learningRate` at the last step. */
+  schedule: z.enum(["constant", "cosine"]).default("constant"),
+  /** Floor of the cosine decay, as a share of `learningRate`. */
+  minLearningRateRatio: z.number().min(0).max(1).default(0.1),
   /** Global-norm gradient clip (verl's `grad_clip`, 1.0). */
   gradClip: z.number().positive().default(1),
 });

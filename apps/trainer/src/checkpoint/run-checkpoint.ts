@@ -23,6 +23,8 @@ export interface RunPosition {
   seed: number;
   /** The SFT policy's evaluation, once taken (it is not repeated on resume). */
   sftEval?: EvalResult;
+  /** The run whose SFT policy this one started from (`--from-sft`), when it did. */
+  fromSft?: string;
   /** Wall time spent before this checkpoint, summed over interrupted sessions. */
   elapsedMs: number;
   /** The run config as JSON: a resume must use the same one. */

@@ -2,6 +2,7 @@ import { TasksError } from "@hdpo/tasks";
 import { TensorBackendError } from "@hdpo/tensor";
 import { TrainerError } from "@hdpo/trainer";
 import { resolveRunConfig } from "../config/resolve-run-config";
+import { reproCommand } from "../repro/repro-command";
 import { beforeAfterTable } from "../run/run-summary";
 import { trainRun } from "../run/train-run";
 import type { ProgressStream } from "../run/training-progress";
@@ -23,6 +24,13 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
   const [command, ...rest] = args;
   try {
     if (command === "run") return await runCommand(rest, io);
+    if (command === "repro") {
+      if (rest.includes("--help") || rest.includes("-h")) {
+        io.stdout.write(USAGE);
+        return 0;
+      }
+      return await reproCommand(rest, io);
+    }
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       io.stdout.write(USAGE);
       return command === undefined ? 2 : 0;
@@ -70,6 +78,7 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     config,
     out,
     resume: parsed.resume,
+    ...(parsed.fromSft !== undefined ? { fromSft: parsed.fromSft } : {}),
     ...(preset !== undefined ? { preset } : {}),
     progress: io.stderr,
     quiet: parsed.quiet,

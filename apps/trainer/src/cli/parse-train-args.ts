@@ -7,6 +7,8 @@ export interface TrainArgs {
   preset?: string;
   configFile?: string;
   out?: string;
+  /** `--from-sft DIR`: start HDPO from that run's SFT policy. */
+  fromSft?: string;
   resume: boolean;
   quiet: boolean;
   overrides: Record<string, unknown>;
@@ -33,6 +35,7 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
         preset: { type: "string" },
         config: { type: "string" },
         out: { type: "string" },
+        "from-sft": { type: "string" },
         backend: { type: "string" },
         resume: { type: "boolean" },
         quiet: { type: "boolean" },
@@ -77,6 +80,8 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
   const preset = text("preset");
   const configFile = text("config");
   const out = text("out");
+  const fromSft = text("from-sft");
+  if (fromSft !== undefined) parsed.fromSft = fromSft;
   if (preset !== undefined) parsed.preset = preset;
   if (configFile !== undefined) parsed.configFile = configFile;
   if (out !== undefined) parsed.out = out;

@@ -53,6 +53,10 @@ describe("run config", () => {
     );
     expect(() => parseRunConfig({ backend: "webgl" })).toThrow(/backend: /);
     expect(() => parseRunConfig({ suite: { families: ["poetry"] } })).toThrow(/suite\.families\.0/);
+    expect(() => parseRunConfig({ suite: { templates: { python: ["product", "calculus"] } } })).toThrow(
+      /suite\.templates\.python: unknown template calculus; the python templates are product, big-sum/,
+    );
+    expect(() => parseRunConfig({ sft: { schedule: "linear" } })).toThrow(/sft\.schedule/);
   });
 
   it("rejects misspelt keys instead of ignoring them", () => {

@@ -1,4 +1,4 @@
-import { TASK_FAMILIES } from "@hdpo/tasks";
+import { SUITE_TEMPLATES, TASK_FAMILIES, type TaskFamily } from "@hdpo/tasks";
 import { BACKEND_NAMES } from "@hdpo/tensor";
 import {
   ModelSizesSchema,
@@ -30,6 +30,30 @@ export const SuiteSettingsSchema = z.strictObject({
    * trains on several times faster.
    */
   systemPrompt: z.enum(["full", "compact"]).default("full"),
+  /**
+   * Per family, the templates to draw (`SUITE_TEMPLATES` of `@hdpo/tasks`); a family left out draws all of its
+   * templates. The presets keep to the tasks whose tool calls a small model can write.
+   */
+  templates: z
+    .partialRecord(z.enum(TASK_FAMILIES), z.array(z.string()).min(1))
+    .optional()
+    .superRefine((templates, context) => {
+      for (const [family, names] of Object.entries(templates ?? {}) as [TaskFamily, string[]][]) {
+        const unknown = names.filter((name) => !SUITE_TEMPLATES[family].includes(name));
+        if (unknown.length > 0) {
+          context.addIssue({
+            code: "custom",
+            path: [family],
+            message: `unknown template ${unknown.join(", ")}; the ${family} templates are ${SUITE_TEMPLATES[family].join(", ")}`,
+          });
+        }
+      }
+    }),
+  /**
+   * Results the local search returns per query. Observations keep their last `rl.maxObservationTokens` tokens (as
+   * the reference truncates), so with many results a small budget would show only the last, least relevant one.
+   */
+  searchResults: positiveInt.default(3),
 });
 
 /** The before/after evaluation on the held-out test split. */

@@ -6,7 +6,26 @@ import type { RunConfig } from "../config/run-config";
  */
 export function configFingerprint(config: RunConfig): string {
   const { run: _run, eval: _eval, backend: _backend, sft, rl, ...rest } = config;
-  const { steps: _sftSteps, ...sftRest } = sft;
+  const { steps: sftSteps, ...sftRest } = sft;
   const { steps: _rlSteps, ...rlRest } = rl;
-  return JSON.stringify({ ...rest, sft: sftRest, rl: rlRest });
+  // A cosine schedule is laid out over the step count: more SFT steps would change the steps already taken.
+  const sftKept = sft.schedule === "cosine" ? { ...sftRest, steps: sftSteps } : sftRest;
+  return JSON.stringify({ ...rest, sft: sftKept, rl: rlRest });
+}
+
+/**
+ * The part of a config that shapes the SFT policy: two runs with the same one train the same SFT policy, so HDPO
+ * runs that differ only in their RL settings can start from one of them (`--from-sft`).
+ */
+export function sftFingerprint(config: RunConfig): string {
+  const { seed, suite, model, tokenizer, sft, rl } = config;
+  // The cold start truncates observations to the RL budget, so the demonstrations depend on it.
+  return JSON.stringify({
+    seed,
+    suite,
+    model,
+    tokenizer,
+    sft,
+    maxObservationTokens: rl.maxObservationTokens,
+  });
 }

@@ -15,6 +15,8 @@ export interface RunSummary {
   /** RL steps that failed as a whole (each was skipped; the run went on). */
   failedRlSteps: number;
   resumed: boolean;
+  /** The run whose SFT policy this run started from (`--from-sft`), or null when it trained its own. */
+  fromSft: string | null;
   finalCheckpoint: string;
   report: string;
   finishedAt: string;

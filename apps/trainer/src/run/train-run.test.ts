@@ -156,4 +156,39 @@ describe("trainRun", () => {
     const lines = (await readLines(join(out, "metrics.jsonl"))).map(withoutTimings);
     expect(lines).toEqual((await readLines(join(straightOut(), "metrics.jsonl"))).map(withoutTimings));
   }, 240_000);
+
+  it("starts HDPO from another run's SFT policy: same SFT weights, evaluation and SFT lines, its own HDPO", async () => {
+    const out = join(root, "from-sft");
+    const other = parseRunConfig({ ...TINY_CONFIG, rl: { ...TINY_CONFIG.rl, wTool: 0.3, steps: 2 } });
+    const progress: string[] = [];
+    const forked = finished(
+      await trainRun({
+        config: other,
+        out,
+        fromSft: straightOut(),
+        progress: { write: (text: string) => progress.push(text), isTTY: false },
+      }),
+    );
+    expect(progress.join("")).not.toContain("cold start:");
+    expect(forked.fromSft).toBe(straightOut());
+    expect(forked.sft).toEqual(straight.sft);
+    const weights = async (dir: string, policy: string) =>
+      decodeSafetensors(new Uint8Array(await readFile(join(dir, policy, "model.safetensors")))).tensors;
+    expect(await weights(out, "sft")).toEqual(await weights(straightOut(), "sft"));
+    expect(await weights(out, "final")).not.toEqual(await weights(out, "sft"));
+    const lines = await readLines(join(out, "metrics.jsonl"));
+    const straightLines = await readLines(join(straightOut(), "metrics.jsonl"));
+    expect(lines.filter((l) => l.phase === "sft")).toEqual(straightLines.filter((l) => l.phase === "sft"));
+    expect(lines.filter((l) => l.phase === "rl").map((l) => l.step)).toEqual([0, 1]);
+  }, 120_000);
+
+  it("refuses to start from an SFT trained with other settings, naming them", async () => {
+    const other = parseRunConfig({ ...TINY_CONFIG, model: { ...TINY_CONFIG.model, hiddenSize: 32 } });
+    await expect(
+      trainRun({ config: other, out: join(root, "from-sft-bad"), fromSft: straightOut() }),
+    ).rejects.toThrow(/different settings \(model\)/);
+    await expect(
+      trainRun({ config, out: join(root, "from-sft-none"), fromSft: join(root, "nowhere") }),
+    ).rejects.toThrow(/no config.json there/);
+  });
 });

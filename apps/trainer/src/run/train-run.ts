@@ -15,6 +15,7 @@ import {
   rlStep,
   sftBatch,
   sftExample,
+  sftLearningRate,
   sftStep,
   type TokenSequence,
   trainChatTokenizer,
@@ -40,6 +41,7 @@ import {
 } from "./run-failures";
 import { type RunFiles, runFiles } from "./run-files";
 import type { RunSummary } from "./run-summary";
+import { loadSftStart, type SftStart, saveSftEvaluation } from "./start-from-sft";
 import { formatRate, type ProgressStream, TrainingProgress } from "./training-progress";
 import { prepareTraining, type TrainingSetup } from "./training-setup";
 
@@ -50,6 +52,12 @@ export interface TrainRunOptions {
   out: string;
   /** Continue from the latest checkpoint in `out` (a fresh start when there is none). */
   resume?: boolean;
+  /**
+   * Start HDPO from the SFT policy (and its evaluation) of the run in this directory instead of running a cold
+   * start and SFT: runs that differ only in RL settings then share one SFT. Its config must match this one in
+   * everything that shapes the SFT policy. Ignored when resuming from a checkpoint.
+   */
+  fromSft?: string;
   /** The preset the config started from, recorded in summary.json. */
   preset?: string;
   /** Progress and notes (stderr in the CLI); none when omitted. */
@@ -103,17 +111,35 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   await writeFileAtomic(files.config, `${JSON.stringify(config, null, 2)}\n`);
   const metricsLog = new MetricsLog(files.metrics);
 
-  progress.note(`hdpo-train: backend ${backend}; preparing the suite, the tools and the cold start…`);
-  const setup = await prepareTraining(config, files.data);
+  const start =
+    checkpoint === undefined && options.fromSft !== undefined
+      ? await loadSftStart(options.fromSft, config)
+      : undefined;
+  // The demonstrations serve the tokenizer and SFT only.
+  const coldStart = checkpoint === undefined ? start === undefined : checkpoint.position.phase === "sft";
+  progress.note(
+    `hdpo-train: backend ${backend}; preparing the suite, the tools${coldStart ? " and the cold start" : ""}…`,
+  );
+  const setup = await prepareTraining(config, files.data, { coldStart });
   try {
     const withTools = setup.demos.filter((d) => d.trajectory.toolCalls > 0).length;
     progress.note(
-      `suite: ${setup.trainTasks.length} train / ${setup.testTasks.length} test text tasks; cold start: ` +
-        `${setup.demos.length} trajectories, ${formatRate(withTools / Math.max(1, setup.demos.length))} call a tool`,
+      `suite: ${setup.trainTasks.length} train / ${setup.testTasks.length} test text tasks; ` +
+        (coldStart
+          ? `cold start: ${setup.demos.length} trajectories, ${formatRate(withTools / Math.max(1, setup.demos.length))} call a tool`
+          : start !== undefined
+            ? `SFT policy from ${options.fromSft}`
+            : "resuming HDPO"),
     );
-    const live = await startPolicy(config, setup, checkpoint, sessionStartedAt);
-    if (checkpoint === undefined) await metricsLog.reset();
-    else {
+    const live = await startPolicy(config, setup, checkpoint, sessionStartedAt, start);
+    if (checkpoint === undefined) {
+      await metricsLog.reset();
+      if (start !== undefined) {
+        for (const line of start.sftLines) await metricsLog.append(line);
+        await savePolicy(files.sftPolicy, { model: live.model, tokenizer: live.tokenizer });
+        await saveSftEvaluation(files.sftPolicy, start.sftEval);
+      }
+    } else {
       const { phase, step } = checkpoint.position;
       await metricsLog.truncate(phase === "sft" ? step : config.sft.steps, phase === "rl" ? step : 0);
       progress.note(`resuming from ${checkpoint.directory} (${phase} step ${step})`);
@@ -153,6 +179,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       steps: { sft: config.sft.steps, rl: config.rl.steps },
       failedRlSteps,
       resumed: checkpoint !== undefined,
+      fromSft: live.position.fromSft ?? null,
       finalCheckpoint: files.finalPolicy,
       report,
       finishedAt: new Date().toISOString(),
@@ -174,12 +201,16 @@ async function refuseExistingRun(out: string, files: RunFiles): Promise<void> {
   }
 }
 
-/** The policy to train: from the checkpoint, or a tokenizer trained on the demos and a fresh model. */
+/**
+ * The policy to train: from the checkpoint, from another run's SFT policy (HDPO step 0), or a tokenizer trained
+ * on the demos and a fresh model.
+ */
 async function startPolicy(
   config: RunConfig,
   setup: TrainingSetup,
   checkpoint: LoadedRunCheckpoint | undefined,
   sessionStartedAt: number,
+  start: SftStart | undefined,
 ): Promise<LiveRun> {
   if (checkpoint !== undefined) {
     return {
@@ -188,6 +219,23 @@ async function startPolicy(
       position: checkpoint.position,
       sessionStartedAt,
       elapsedBeforeMs: checkpoint.position.elapsedMs,
+    };
+  }
+  if (start !== undefined) {
+    return {
+      model: start.model,
+      tokenizer: start.tokenizer,
+      position: {
+        phase: "rl",
+        step: 0,
+        seed: config.seed,
+        elapsedMs: 0,
+        configFingerprint: configFingerprint(config),
+        sftEval: start.sftEval,
+        fromSft: start.directory,
+      },
+      sessionStartedAt,
+      elapsedBeforeMs: 0,
     };
   }
   const tokenizer = trainChatTokenizer(
@@ -282,12 +330,15 @@ async function runSft(context: PhaseContext): Promise<boolean> {
     for (let step = live.position.step; step < config.sft.steps; step++) {
       const began = performance.now();
       const batch = sftBatch(examples, config.sft.batchSize, config.seed, step);
+      const learningRate = sftLearningRate(config.sft, step);
+      // Adam reads its rate at every update; tfjs has no scheduler, and the field is only `protected` in the types.
+      (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
       const metrics = sftStep(live.model, optimizer, batch, { gradClip: config.sft.gradClip });
       await metricsLog.append({
         phase: "sft",
         step,
         ...metrics,
-        learningRate: config.sft.learningRate,
+        learningRate,
         timings: { totalMs: performance.now() - began },
       });
       live.position.step = step + 1;
@@ -319,6 +370,7 @@ async function runRl(context: PhaseContext): Promise<boolean> {
       );
       progress.note(describeEval("SFT", sftEval));
       await savePolicy(files.sftPolicy, { model: live.model, tokenizer: live.tokenizer });
+      await saveSftEvaluation(files.sftPolicy, sftEval);
       live.position = { ...live.position, phase: "rl", step: 0, sftEval };
       await writeCheckpoint(context, optimizer, "SFT done; HDPO starting");
     } else if (context.checkpoint?.position.phase === "rl") {

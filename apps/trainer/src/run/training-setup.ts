@@ -36,19 +36,30 @@ function textTasks(tasks: readonly Task[]): Task[] {
 
 /**
  * Generates the suite (seeded), writes it to `dataDir`, starts the in-process tools (sandboxed Python, the local
- * search over the suite's corpus) and writes the cold-start demonstrations against them. Everything here is a
+ * search over the suite's corpus) and writes the cold-start demonstrations against them (unless `coldStart` is
+ * false: a run that resumes or starts after SFT needs none). Everything here is a
  * function of the config, so a resumed run rebuilds exactly the same setup.
  */
-export async function prepareTraining(config: RunConfig, dataDir: string): Promise<TrainingSetup> {
+export async function prepareTraining(
+  config: RunConfig,
+  dataDir: string,
+  options: { coldStart?: boolean } = {},
+): Promise<TrainingSetup> {
   const suite = generateSuite({
     seed: config.suite.seed ?? config.seed,
     families: config.suite.families,
     sizes: config.suite.sizes,
+    ...(config.suite.templates !== undefined ? { templates: config.suite.templates } : {}),
   });
   const sessionRoot = await mkdtemp(join(tmpdir(), "hdpo-train-"));
   const runtime = await createToolRuntime({
     python: { prewarm: 1, sessionRoot },
-    textSearch: await createTextSearch({ provider: "local", corpus: suite.corpus, cache: false }),
+    textSearch: await createTextSearch({
+      provider: "local",
+      corpus: suite.corpus,
+      cache: false,
+      maxResults: config.suite.searchResults,
+    }),
     workers: 2,
     idleTimeoutMs: Number.POSITIVE_INFINITY,
   });
@@ -65,13 +76,16 @@ export async function prepareTraining(config: RunConfig, dataDir: string): Promi
     await writeSuite(dataDir, suite, { formats: config.run.dataFormats, systemPrompt: prompt });
     const trainTasks = textTasks(suite.tasks.train);
     const testTasks = textTasks(suite.tasks.test).slice(0, config.eval.limit);
-    const demos = await coldStartTrajectories(trainTasks, {
-      tools,
-      seed: config.seed,
-      toolRate: config.sft.toolRate,
-      systemPrompt: prompt,
-      maxObservationTokens: config.rl.maxObservationTokens,
-    });
+    const demos =
+      options.coldStart === false
+        ? []
+        : await coldStartTrajectories(trainTasks, {
+            tools,
+            seed: config.seed,
+            toolRate: config.sft.toolRate,
+            systemPrompt: prompt,
+            maxObservationTokens: config.rl.maxObservationTokens,
+          });
     return {
       suite,
       trainTasks,

@@ -3,7 +3,7 @@ import { verifyByRules } from "@hdpo/judge";
 import { describe, expect, it } from "vitest";
 import { TasksError } from "../tasks-error";
 import { answerInText, answerSubstringOf } from "./answer-in-prompt";
-import { generateSuite, SUITE_NUMERIC_TOLERANCE } from "./generate-suite";
+import { generateSuite, SUITE_NUMERIC_TOLERANCE, SUITE_TEMPLATES } from "./generate-suite";
 import { SPLIT_NAMES, type Suite, TASK_FAMILIES } from "./suite-types";
 
 const SIZES = { train: 24, val: 8, test: 12 };
@@ -13,11 +13,26 @@ const allTasks = (s: Suite): Task[] => SPLIT_NAMES.flatMap((split) => s.tasks[sp
 const ofFamily = (family: string) => allTasks(suite).filter((task) => task.category === family);
 
 /** The trivial rule a tool-unnecessary task must pass: the answer is in the prompt, or one digit op one digit. */
+/** The answer of a direct task whose answer is not copied from its prompt, by the rule a reader would apply. */
 function trivialAnswer(question: string): string | undefined {
-  const match = /\b(\d) ([+\-*×x]) (\d)\b/.exec(question);
-  if (match === null) return undefined;
-  const [a, b] = [Number(match[1]), Number(match[3])];
-  return String(match[2] === "+" ? a + b : match[2] === "-" ? a - b : a * b);
+  const arithmetic = /\b(\d) ([+\-*×x]) (\d)\b/.exec(question);
+  if (arithmetic !== null) {
+    const [a, b] = [Number(arithmetic[1]), Number(arithmetic[3])];
+    return String(arithmetic[2] === "+" ? a + b : arithmetic[2] === "-" ? a - b : a * b);
+  }
+  const comparison = /(\d+) (larger|smaller) than (?:the number )?(\d+)/.exec(question);
+  if (comparison !== null) {
+    const [a, b] = [Number(comparison[1]), Number(comparison[3])];
+    return (comparison[2] === "larger" ? a > b : a < b) ? "yes" : "no";
+  }
+  const capital = /(?:capital of the invented country \S+ is (\S+)\.|^(\S+) is the capital city)/.exec(
+    question,
+  );
+  if (capital !== null) {
+    const city = capital[1] ?? capital[2];
+    return [...question.matchAll(/^([ABC])\. (.+)$/gm)].find((option) => option[2] === city)?.[1];
+  }
+  return undefined;
 }
 
 describe("generateSuite", () => {
@@ -129,12 +144,18 @@ describe("tool necessity", () => {
     for (const task of direct) {
       expect(task.toolNecessity).toBe("unnecessary");
       const answer = task.answer as string;
-      expect(
-        answerInText(answer, task.question) || trivialAnswer(task.question) === answer,
-        task.question,
-      ).toBe(true);
+      const template = task.extraInfo!.template;
+      // Yes/no and option letters appear in every such prompt: only the rule can tell the right one.
+      if (template === "compare-yes-no" || template === "capital-choice") {
+        expect(trivialAnswer(task.question), task.question).toBe(answer);
+      } else {
+        expect(
+          answerInText(answer, task.question) || trivialAnswer(task.question) === answer,
+          task.question,
+        ).toBe(true);
+      }
     }
-    expect(new Set(direct.map((task) => task.extraInfo!.template)).size).toBe(6);
+    expect(new Set(direct.map((task) => task.extraInfo!.template))).toEqual(new Set(SUITE_TEMPLATES.direct));
   });
 
   it("python tasks are required and their answer appears nowhere in the prompt", () => {
@@ -201,5 +222,57 @@ describe("tool necessity", () => {
     expect(kinds).toEqual(new Set(["required:tiny-text", "unnecessary:large-text"]));
     for (const task of image)
       expect(task.images).toEqual([expect.stringMatching(/^data:image\/png;base64,/)]);
+  });
+});
+
+describe("generateSuite templates", () => {
+  it("draws only the chosen templates of a family and all of the others", () => {
+    const suite = generateSuite({
+      seed: 5,
+      families: ["direct", "python"],
+      sizes: { train: 30, val: 0, test: 10 },
+      templates: { python: ["product", "modular-power"], direct: ["capital"] },
+    });
+    const templatesOf = (category: string) =>
+      new Set(
+        [...suite.tasks.train, ...suite.tasks.test]
+          .filter((task) => task.category === category)
+          .map((task) => task.extraInfo?.template),
+      );
+    expect(templatesOf("python")).toEqual(new Set(["product", "modular-power"]));
+    expect(templatesOf("direct")).toEqual(new Set(["capital"]));
+  });
+
+  it("lists every template a family draws", () => {
+    const suite = generateSuite({
+      seed: 1,
+      families: ["direct", "python", "search"],
+      sizes: { train: 120, val: 0, test: 0 },
+    });
+    for (const task of suite.tasks.train) {
+      expect(SUITE_TEMPLATES[task.category as "direct"]).toContain(task.extraInfo?.template);
+    }
+  });
+
+  it("is deterministic with templates", () => {
+    const options = {
+      seed: 3,
+      families: ["search"] as const,
+      sizes: { train: 8, val: 0, test: 4 },
+      templates: { search: ["town-population"] },
+    };
+    expect(generateSuite(options)).toEqual(generateSuite(options));
+  });
+
+  it("names unknown templates and families", () => {
+    expect(() => generateSuite({ seed: 0, templates: { python: ["product", "integral"] } })).toThrow(
+      /unknown: integral/,
+    );
+    expect(() => generateSuite({ seed: 0, templates: { python: [] } })).toThrow(
+      /templates.python must be a non-empty list/,
+    );
+    expect(() => generateSuite({ seed: 0, templates: { algebra: ["x"] } as never })).toThrow(
+      /unknown family "algebra"/,
+    );
   });
 });

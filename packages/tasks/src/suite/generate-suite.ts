@@ -8,6 +8,8 @@ import { pythonFamily } from "./families/python-family";
 import { searchFamily } from "./families/search-family";
 import {
   type CorpusDoc,
+  type DrawnTask,
+  type FamilyContext,
   SPLIT_NAMES,
   type SplitName,
   type SplitSizes,
@@ -30,6 +32,8 @@ export const SUITE_DATA_SOURCE = "hdpo-suite";
 export const SUITE_NUMERIC_TOLERANCE = Object.freeze({ relative: 0, absolute: 0 });
 /** Draws of one family in a row that may repeat an earlier task before generation gives up. */
 const MAX_REPEATED_DRAWS = 1000;
+/** Draws of one family in a row that may fall outside its chosen templates before generation gives up. */
+const MAX_OFF_TEMPLATE_DRAWS = 10_000;
 
 const GENERATORS: Record<TaskFamily, TaskFamilyGenerator> = {
   direct: directFamily,
@@ -37,6 +41,14 @@ const GENERATORS: Record<TaskFamily, TaskFamilyGenerator> = {
   search: searchFamily,
   image: imageFamily,
 };
+
+/** Every family's template names, for `SuiteOptions.templates`. */
+export const SUITE_TEMPLATES: Readonly<Record<TaskFamily, readonly string[]>> = Object.freeze({
+  direct: directFamily.templates,
+  python: pythonFamily.templates,
+  search: searchFamily.templates,
+  image: imageFamily.templates,
+});
 
 /**
  * Generates the embedded suite: for each family, its tasks drawn from the family's own random stream (so the
@@ -47,6 +59,7 @@ const GENERATORS: Record<TaskFamily, TaskFamilyGenerator> = {
 export function generateSuite(options: SuiteOptions): Suite {
   const families = checkFamilies(options.families ?? TASK_FAMILIES);
   const sizes = resolveSizes(options, families);
+  const allowed = resolveTemplates(options.templates, families);
   const root = new SeededRandom(options.seed);
   const names = new InventedNames(root.fork("names"));
   const tasks: Record<SplitName, Task[]> = { train: [], val: [], test: [] };
@@ -58,14 +71,15 @@ export function generateSuite(options: SuiteOptions): Suite {
     const generator = GENERATORS[family];
     for (const split of SPLIT_NAMES) {
       for (let index = 0; index < sizes[family][split]; index++) {
-        let drawn = generator.draw({ random, names });
+        const draw = (): DrawnTask => drawFromTemplates(generator, { random, names }, allowed[family]);
+        let drawn = draw();
         for (let repeats = 0; seen.has(drawn.uniqueKey ?? drawn.question); repeats++) {
           if (repeats >= MAX_REPEATED_DRAWS) {
             throw new TasksError(
               `the ${family} family ran out of distinct questions after ${seen.size} tasks; ask for fewer ${family} tasks.`,
             );
           }
-          drawn = generator.draw({ random, names });
+          drawn = draw();
         }
         seen.add(drawn.uniqueKey ?? drawn.question);
         for (const document of drawn.documents ?? []) {
@@ -97,6 +111,47 @@ export function generateSuite(options: SuiteOptions): Suite {
     },
     corpus: order.shuffle(corpus),
   };
+}
+
+/** A draw from the family, redrawn until its template is one of `allowed` (all when undefined). */
+function drawFromTemplates(
+  generator: TaskFamilyGenerator,
+  context: FamilyContext,
+  allowed: ReadonlySet<string> | undefined,
+): DrawnTask {
+  for (let attempt = 0; ; attempt++) {
+    const drawn = generator.draw(context);
+    if (allowed === undefined || allowed.has(String(drawn.extraInfo.template))) return drawn;
+    if (attempt >= MAX_OFF_TEMPLATE_DRAWS) {
+      throw new TasksError(
+        `the ${generator.family} family drew no task of the templates ${[...allowed].join(", ")} in ${MAX_OFF_TEMPLATE_DRAWS} tries.`,
+      );
+    }
+  }
+}
+
+function resolveTemplates(
+  templates: SuiteOptions["templates"],
+  families: readonly TaskFamily[],
+): Partial<Record<TaskFamily, ReadonlySet<string>>> {
+  const resolved: Partial<Record<TaskFamily, ReadonlySet<string>>> = {};
+  for (const [family, names] of Object.entries(templates ?? {}) as [TaskFamily, readonly string[]][]) {
+    const known = GENERATORS[family]?.templates;
+    if (known === undefined) {
+      throw new TasksError(
+        `templates: unknown family "${family}"; the families are ${TASK_FAMILIES.join(", ")}.`,
+      );
+    }
+    const unknown = names.filter((name) => !known.includes(name));
+    if (names.length === 0 || unknown.length > 0) {
+      throw new TasksError(
+        `templates.${family} must be a non-empty list of ${known.join(", ")}; ` +
+          (unknown.length > 0 ? `unknown: ${unknown.join(", ")}.` : "got an empty list."),
+      );
+    }
+    if (families.includes(family)) resolved[family] = new Set(names);
+  }
+  return resolved;
 }
 
 function checkFamilies(families: readonly TaskFamily[]): TaskFamily[] {

@@ -44,6 +44,11 @@ export interface SuiteOptions {
   total?: SplitSizes;
   /** The families to generate (default all four, in `TASK_FAMILIES` order). */
   families?: readonly TaskFamily[];
+  /**
+   * Per family, the templates to draw from (names as in `SUITE_TEMPLATES`, recorded in `extraInfo.template`);
+   * a family left out draws from all of its templates. Lets a small model's preset keep to the tasks it can learn.
+   */
+  templates?: Partial<Record<TaskFamily, readonly string[]>>;
 }
 
 /** What a family draws for one task, before the suite gives it an id and a split. */
@@ -72,5 +77,7 @@ export interface FamilyContext {
 /** A task family: draws one task at a time; the suite drops drafts whose question it has seen. */
 export interface TaskFamilyGenerator {
   family: TaskFamily;
+  /** Every template name this family can draw (the values of `extraInfo.template`). */
+  templates: readonly string[];
   draw(context: FamilyContext): DrawnTask;
 }

@@ -103,15 +103,63 @@ const personFact: Template = ({ random, names }) => {
   return unnecessary(question, town, "person-town");
 };
 
+const compareYesNo: Template = ({ random }) => {
+  const a = random.int(1, 99);
+  let b = random.int(1, 99);
+  while (b === a) b = random.int(1, 99);
+  const relation = random.pick(["larger", "smaller"] as const);
+  const holds = relation === "larger" ? a > b : a < b;
+  const question = random.pick([
+    `Is ${a} ${relation} than ${b}? Answer yes or no.`,
+    `Yes or no: is ${a} ${relation} than ${b}?`,
+    `Answer with yes or no. Is the number ${a} ${relation} than the number ${b}?`,
+  ]);
+  return unnecessary(question, holds ? "yes" : "no", "compare-yes-no");
+};
+
+const CHOICE_LETTERS = ["A", "B", "C"] as const;
+
+/** A multiple-choice question whose answer is stated in the prompt (the benchmarks' option-letter format). */
+const capitalChoice: Template = ({ random, names }) => {
+  const country = names.next();
+  const city = names.next();
+  const options = random.shuffle([city, names.next(), names.next()]);
+  const listed = options.map((option, i) => `${CHOICE_LETTERS[i]}. ${option}`).join("\n");
+  const fact = random.pick([
+    `The capital of the invented country ${country} is ${city}.`,
+    `${city} is the capital city of ${country}, a fictional kingdom.`,
+  ]);
+  const question = `${fact} Which city is the capital of ${country}?\n${listed}\nAnswer with the option's letter.`;
+  return unnecessary(question, CHOICE_LETTERS[options.indexOf(city)]!, "capital-choice");
+};
+
 function capitalise(text: string): string {
   return text[0]!.toUpperCase() + text.slice(1);
 }
 
-const TEMPLATES: readonly Template[] = [capital, oneDigitArithmetic, larger, listItem, personFact];
+const TEMPLATES: readonly Template[] = [
+  capital,
+  oneDigitArithmetic,
+  larger,
+  listItem,
+  personFact,
+  compareYesNo,
+  capitalChoice,
+];
 
 /** Tool-unnecessary tasks: the answer is in the prompt, or one step of mental arithmetic away. */
 export const directFamily: TaskFamilyGenerator = {
   family: "direct",
+  templates: [
+    "capital",
+    "one-digit-arithmetic",
+    "larger-number",
+    "list-item",
+    "person-age",
+    "person-town",
+    "compare-yes-no",
+    "capital-choice",
+  ],
   draw(context) {
     return context.random.pick(TEMPLATES)(context);
   },

@@ -37,6 +37,7 @@ export interface TextPlacement {
  */
 export const imageFamily: TaskFamilyGenerator = {
   family: "image",
+  templates: ["tiny-text", "large-text"],
   draw({ random }): DrawnTask {
     const numeric = random.chance(0.6);
     const text = numeric ? String(random.digits(random.int(4, 6))) : random.pick(WORDS);

@@ -100,6 +100,7 @@ const TEMPLATES: readonly Template[] = [product, bigSum, modularPower, digitSumO
  */
 export const pythonFamily: TaskFamilyGenerator = {
   family: "python",
+  templates: ["product", "big-sum", "modular-power", "digit-sum-of-power", "table-aggregate"],
   draw({ random }): DrawnTask {
     for (;;) {
       const draft = random.pick(TEMPLATES)(random);

@@ -167,6 +167,7 @@ const KINDS: readonly EntityKind[] = [
  */
 export const searchFamily: TaskFamilyGenerator = {
   family: "search",
+  templates: KINDS.flatMap((kind) => kind.attributes.map((attribute) => `${kind.noun}-${attribute.key}`)),
   draw(context: FamilyContext): DrawnTask {
     const { random, names } = context;
     const kind = random.pick(KINDS);
