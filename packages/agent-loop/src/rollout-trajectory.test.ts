@@ -265,6 +265,23 @@ describe("runTrajectory", () => {
     expect(without.tokens).toBeUndefined();
   });
 
+  it("hands a token-level policy the exact ids so far, and none to a caller that keeps no token record", async () => {
+    const policy = new ScriptedPolicy(({ step }) => (step === 0 ? call("p") : "<answer>y</answer>"), {
+      charTokens: true,
+      record: true,
+    });
+    const tools = new InProcessTools(() => ({ text: "ob", valid: true, done: false }));
+    const encodeObservation = (text: string): number[] => [900, ...Array.from(text, (c) => c.charCodeAt(0))];
+    const tr = await runTrajectory(task, { policy, tools, encodeObservation, encodePrompt: () => [1, 2, 3] });
+    expect(policy.requests.map((r) => r.promptTokenIds)).toEqual([
+      [1, 2, 3],
+      [1, 2, 3, ...tr.tokens!.ids.slice(0, call("p").length + 3)],
+    ]);
+    const textual = new ScriptedPolicy(() => "<answer>y</answer>", { record: true });
+    await runTrajectory(task, { policy: textual, tools });
+    expect(textual.requests[0]?.promptTokenIds).toBeUndefined();
+  });
+
   it("turns native tool calls into tool messages answering their ids", async () => {
     const policy = new ScriptedPolicy(
       ({ step }) =>

@@ -70,6 +70,8 @@ class TrajectoryRun {
   private readonly countTokens: CountTokens;
   private readonly budget: ResponseBudget;
   private readonly tokens = new TrajectoryTokensBuilder();
+  /** The prompt's token ids when the caller encodes prompts (a token-level record is kept); undefined otherwise. */
+  private promptIds: number[] | undefined;
   private readonly turns: Turn[] = [];
   private readonly modelTexts: string[] = [];
   private readonly responseParts: string[] = [];
@@ -114,6 +116,7 @@ class TrajectoryRun {
     let promptIds: number[] = [];
     try {
       promptIds = options.encodePrompt?.(prompt) ?? [];
+      if (options.encodePrompt !== undefined) this.promptIds = promptIds;
       finishReason = await this.loop(prompt.map((m) => ({ ...m })));
     } catch (error) {
       finishReason = "error";
@@ -175,6 +178,8 @@ class TrajectoryRun {
       if (maxTokens <= 0) return "max_tokens";
       const began = performance.now();
       let turn: Awaited<ReturnType<typeof options.policy.generate>>;
+      const promptTokenIds =
+        this.promptIds === undefined ? undefined : this.tokens.conversationIds(this.promptIds);
       try {
         turn = await abortable(
           options.policy.generate({
@@ -187,6 +192,7 @@ class TrajectoryRun {
               stop: options.toolSchemas !== undefined ? [] : [TOOL_CALL_CLOSE],
             },
             affinityKey: this.id,
+            ...(promptTokenIds !== undefined ? { promptTokenIds } : {}),
             ...(options.toolSchemas !== undefined ? { tools: options.toolSchemas } : {}),
             ...(options.signal !== undefined ? { signal: options.signal } : {}),
           }),

@@ -38,6 +38,11 @@ export class TrajectoryTokensBuilder {
     }
   }
 
+  /** The prompt followed by every token recorded so far, or undefined once the record is incomplete. */
+  conversationIds(promptIds: readonly number[]): number[] | undefined {
+    return this.complete ? [...promptIds, ...this.ids] : undefined;
+  }
+
   /** The record, or undefined when some turn lacked token data. */
   build(promptIds: readonly number[]): TrajectoryTokens | undefined {
     if (!this.complete) return undefined;

@@ -34,6 +34,13 @@ export interface PolicyRequest {
    * so that its prefix cache is reused; policies with one endpoint ignore it.
    */
   affinityKey?: string;
+  /**
+   * The exact token ids of the conversation so far (prompt, sampled turns, observations), when the caller records
+   * them. A token-level policy continues from these instead of re-encoding `messages`: a sampled turn need not be
+   * the canonical tokenization of its text, and training must see exactly the tokens sampling conditioned on
+   * (verl-tool concatenates at the token level for the same reason). Text-level policies ignore it.
+   */
+  promptTokenIds?: number[];
 }
 
 /**

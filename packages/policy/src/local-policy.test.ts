@@ -73,4 +73,30 @@ describe("LocalPolicy", () => {
       /at or over the model's max_position_embeddings \(96\); shorten it/,
     );
   });
+
+  it("continues from the caller's exact token ids when given, even a non-canonical tokenization", async () => {
+    const policy = new LocalPolicy({ model, tokenizer });
+    const canonical = tokenizer.encode(
+      "<|im_start|>system\nYou are an efficient problem-solving agent.<|im_end|>\n" +
+        "<|im_start|>user\nWhat is 6 * 7?<|im_end|>\n<|im_start|>assistant\n",
+    );
+    // Ids that `messages` do not render to: if the policy re-encoded the messages, its sampling log-probs would
+    // not match teacher forcing on these ids.
+    const spelt = [...canonical.slice(0, -3), ...tokenizer.encode("<|im_start|>").slice(0, 1)];
+    const sampling = { maxTokens: 6, seed: 3, temperature: 1, topP: 1 };
+    const fromIds = await policy.generate({ messages, sampling, promptTokenIds: spelt });
+    const scored = model.logProbs({
+      sequences: [[...spelt, ...fromIds.tokenIds!]],
+      promptLengths: [spelt.length],
+    });
+    const teacherForced = (await scored.logProbs.array())[0]!.slice(0, fromIds.tokenIds!.length);
+    scored.logProbs.dispose();
+    scored.mask.dispose();
+    teacherForced.forEach((value, i) => {
+      expect(Math.abs(value - fromIds.logProbs![i]!)).toBeLessThan(1e-4);
+    });
+    await expect(policy.generate({ messages, sampling, promptTokenIds: [1, 99_999] })).rejects.toThrow(
+      /promptTokenIds\[1\] = 99999 is not a token id of this model/,
+    );
+  });
 });

@@ -37,7 +37,11 @@ export class LocalPolicy implements Policy {
   async generate(request: PolicyRequest): Promise<PolicyTurn> {
     if (request.signal?.aborted) throw new PolicyError("LocalPolicy.generate: the request was aborted.");
     const { sampling } = request;
-    const prompt = this.tokenizer.encode(renderChat(request.messages, { addGenerationPrompt: true }));
+    // Continuing from the caller's exact ids keeps sampling and training on the same tokens.
+    const prompt =
+      request.promptTokenIds !== undefined
+        ? this.checkedIds(request.promptTokenIds)
+        : this.tokenizer.encode(renderChat(request.messages, { addGenerationPrompt: true }));
     const room = this.model.config.max_position_embeddings - prompt.length;
     if (room <= 0) {
       throw new PolicyError(
@@ -66,5 +70,18 @@ export class LocalPolicy implements Policy {
       tokenIds: sequence.tokenIds,
       logProbs: sequence.logProbs,
     };
+  }
+
+  private checkedIds(ids: readonly number[]): number[] {
+    const vocab = this.model.config.vocab_size;
+    const bad = ids.findIndex((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
+    if (ids.length === 0 || bad >= 0) {
+      throw new PolicyError(
+        ids.length === 0
+          ? "LocalPolicy.generate: promptTokenIds is empty; pass the conversation's ids or leave it out."
+          : `LocalPolicy.generate: promptTokenIds[${bad}] = ${ids[bad]} is not a token id of this model (0 to ${vocab - 1}).`,
+      );
+    }
+    return [...ids];
   }
 }
