@@ -35,9 +35,11 @@ describe("niceTicks", () => {
         (lo, width, target) => {
           const hi = lo + width;
           const ticks = niceTicks(lo, hi, target);
-          // Within a billionth of a step counts as on the tick.
-          expect(ticks.min).toBeLessThanOrEqual(lo + 1e-8 * ticks.step);
-          expect(ticks.max).toBeGreaterThanOrEqual(hi - 1e-8 * ticks.step);
+          // Within a hundred-millionth of a step counts as on the tick, and within float resolution at the bounds'
+          // magnitude: a width of 1e-3 at 1e6 is a billion steps from zero, past what a double resolves exactly.
+          const slack = 1e-8 * ticks.step + 8 * Number.EPSILON * Math.max(Math.abs(lo), Math.abs(hi));
+          expect(ticks.min).toBeLessThanOrEqual(lo + slack);
+          expect(ticks.max).toBeGreaterThanOrEqual(hi - slack);
           const mantissa = ticks.step / 10 ** Math.floor(Math.log10(ticks.step));
           expect([1, 2, 2.5, 5].some((m) => Math.abs(mantissa - m) < 1e-9)).toBe(true);
           expect(ticks.ticks.length).toBeGreaterThanOrEqual(2);
@@ -45,6 +47,15 @@ describe("niceTicks", () => {
         },
       ),
     );
+  });
+});
+
+describe("niceTicks at the edge of float resolution", () => {
+  it("covers a width of 1e-3 at -1e6 up to the double's resolution (a shrunk property counterexample)", () => {
+    const [lo, hi] = [-999999.9999999999, -999999.9999999999 + 0.001];
+    const ticks = niceTicks(lo, hi, 6);
+    expect(ticks.max).toBeGreaterThanOrEqual(hi - 8 * Number.EPSILON * 1e6);
+    expect(ticks.min).toBeLessThanOrEqual(lo);
   });
 });
 
