@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { mergeConfig, objectAtPath } from "../config/merge-config";
 import { TrainerAppError } from "../trainer-app-error";
+import { parseSetAssignment } from "./set-assignment";
 
 /** `hdpo-train repro` flags. */
 export interface ReproArgs {
@@ -75,21 +76,11 @@ export function parseReproArgs(args: readonly string[]): ReproArgs {
   const backend = text("backend");
   if (backend !== undefined) layers.push({ backend });
   for (const assignment of (values.set as string[] | undefined) ?? []) {
-    const at = assignment.indexOf("=");
-    if (at <= 0)
-      throw new TrainerAppError(`--set needs PATH=VALUE (e.g. rl.groupSize=8), got "${assignment}".`);
-    const path = assignment.slice(0, at);
+    const { path, value } = parseSetAssignment(assignment);
     if (path === "seed" || path === "rl.advantage" || path === "rl.wTool") {
       throw new TrainerAppError(
         `--set ${path} is set per run by the study; use --seeds and --methods instead.`,
       );
-    }
-    const raw = assignment.slice(at + 1);
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = raw; // a bare word such as a backend name
     }
     layers.push(objectAtPath(path, value));
   }

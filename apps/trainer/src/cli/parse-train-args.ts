@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { mergeConfig, objectAtPath } from "../config/merge-config";
 import { TrainerAppError } from "../trainer-app-error";
+import { parseSetAssignment } from "./set-assignment";
 
 /** `hdpo-train run` flags: where the config comes from, and the overrides shaped like the config. */
 export interface TrainArgs {
@@ -58,17 +59,8 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
   }
   if (typeof values.backend === "string") layers.push({ backend: values.backend });
   for (const assignment of (values.set as string[] | undefined) ?? []) {
-    const at = assignment.indexOf("=");
-    if (at <= 0)
-      throw new TrainerAppError(`--set needs PATH=VALUE (e.g. rl.wTool=0.2), got "${assignment}".`);
-    const raw = assignment.slice(at + 1);
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = raw; // a bare word such as a backend name
-    }
-    layers.push(objectAtPath(assignment.slice(0, at), value));
+    const { path, value } = parseSetAssignment(assignment);
+    layers.push(objectAtPath(path, value));
   }
   const text = (name: string): string | undefined =>
     typeof values[name] === "string" ? (values[name] as string) : undefined;
