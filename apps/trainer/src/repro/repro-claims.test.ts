@@ -177,6 +177,26 @@ describe("claim 2: HDPO's efficiency", () => {
     expect(c.evidence).toContain("a cut of ∞×");
   });
 
+  it("blames the accuracy channel when necessary tool use falls though no necessary task was ever right", () => {
+    const never = { ...SFT, accuracyNecessary: 0 };
+    const c = claimHdpoEfficiency(
+      study(
+        {
+          "hdpo-w0.15": {
+            final: { accuracy: 0.65, toolRateUnnecessary: 0, toolRateNecessary: 0.3, accuracyNecessary: 0 },
+            steps: RISING,
+          },
+        },
+        never,
+      ),
+    );
+    expect(c.verdict).toBe("fails");
+    expect(c.why).toMatch(
+      /necessary tool use fell to 30\.0% .*the accuracy channel did it.*r_acc = 0\.1·r_fmt/,
+    );
+    expect(c.why).not.toMatch(/lucky guess/);
+  });
+
   it("fails when accuracy is below GRPO's by more than GRPO's std", () => {
     const c = claimHdpoEfficiency(
       study({

@@ -207,10 +207,19 @@ export function claimHdpoEfficiency(aggregates: ReproAggregates): ClaimResult {
   if (a === null)
     why.push(`(a) undecided: the SFT start's unnecessary tool use is ${pct(sTru)}, nothing to cut.`);
   if (b === false) {
+    const necessaryAccuracy = h.accuracyNecessary.mean;
+    const gTrn = grpo.final.toolRateNecessary.mean;
+    // With no correct answer on tool-necessary tasks the tool channel has nothing to act on there: only the
+    // accuracy channel can have moved them, through the format term of all-wrong groups.
     why.push(
-      `necessary tool use fell to ${pct(hTrn)} from ${pct(sTrn)}: the tool channel rewards fewer calls among correct ` +
-        "rollouts, and where a policy sometimes answers a tool-necessary task right without a tool (a lucky guess, " +
-        "a memorised fact), T = 0 wins its group.",
+      necessaryAccuracy === 0 && s.accuracyNecessary.mean === 0
+        ? `necessary tool use fell to ${pct(hTrn)} from ${pct(sTrn)} although no tool-necessary task was ever answered ` +
+            "right, so the tool channel had nothing to act on there: the accuracy channel did it. In a group where every " +
+            "rollout is wrong, r_acc = 0.1·r_fmt, and GRPO's normalisation turns format differences into full-size " +
+            `advantages; an immediate answer is always well formed, a tool call can be garbled. GRPO alone ended at ${pct(gTrn)}.`
+        : `necessary tool use fell to ${pct(hTrn)} from ${pct(sTrn)}: the tool channel rewards fewer calls among correct ` +
+            "rollouts, and where a policy sometimes answers a tool-necessary task right without a tool (a lucky guess, " +
+            "a memorised fact), T = 0 wins its group.",
     );
   }
   if (c === false) {
