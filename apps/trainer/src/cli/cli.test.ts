@@ -2,23 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { capturedIo } from "../test-support/captured-io";
 import { TINY_CONFIG } from "../test-support/tiny-config";
 import { main } from "./main";
 import { parseTrainArgs } from "./parse-train-args";
-
-function buffers() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: { write: (t: string) => out.push(t) },
-      stderr: { write: (t: string) => err.push(t), isTTY: false },
-      env: {},
-    },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -65,7 +52,7 @@ describe("parseTrainArgs", () => {
 
 describe("hdpo-train", () => {
   it("prints the usage", async () => {
-    const b = buffers();
+    const b = capturedIo();
     expect(await main(["--help"], b.io)).toBe(0);
     expect(b.out()).toContain("hdpo-train run");
   });
@@ -73,13 +60,13 @@ describe("hdpo-train", () => {
   it("fails fast on a bad config, naming the field, before any work", async () => {
     const file = join(dir, "bad.json");
     await writeFile(file, JSON.stringify({ rl: { groupSize: 0 } }));
-    const b = buffers();
+    const b = capturedIo();
     expect(await main(["run", "--config", file, "--out", join(dir, "never")], b.io)).toBe(1);
     expect(b.err()).toMatch(/^hdpo-train: invalid config \(.*bad\.json and flags\): rl\.groupSize: /);
   });
 
   it("needs --out to resume", async () => {
-    const b = buffers();
+    const b = capturedIo();
     expect(await main(["run", "--resume"], b.io)).toBe(1);
     expect(b.err()).toBe("hdpo-train: --resume needs --out DIR, the run to continue.\n");
   });
@@ -88,7 +75,7 @@ describe("hdpo-train", () => {
     const file = join(dir, "tiny.json");
     await writeFile(file, JSON.stringify({ ...TINY_CONFIG, rl: { ...TINY_CONFIG.rl, steps: 1 } }));
     const out = join(dir, "run");
-    const b = buffers();
+    const b = capturedIo();
     expect(await main(["run", "--config", file, "--out", out, "--sft-steps", "2", "--quiet"], b.io)).toBe(0);
     expect(b.out()).toMatch(/held-out test\s+SFT\s+HDPO/);
     expect(b.out()).toMatch(/tool use, unnecessary/);

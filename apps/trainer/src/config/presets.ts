@@ -39,7 +39,14 @@ export const PRESETS: Readonly<Record<PresetName, RunConfigInput>> = {
       templates: PRESET_TEMPLATES,
       searchResults: 1,
     },
-    sft: { steps: 400, batchSize: 8, learningRate: 3e-3, warmupSteps: 30, schedule: "cosine", toolRate: 0.75 },
+    sft: {
+      steps: 400,
+      batchSize: 8,
+      learningRate: 3e-3,
+      warmupSteps: 30,
+      schedule: "cosine",
+      toolRate: 0.75,
+    },
     rl: {
       steps: 20,
       batchPrompts: 4,
@@ -72,7 +79,14 @@ export const PRESETS: Readonly<Record<PresetName, RunConfigInput>> = {
       templates: PRESET_TEMPLATES,
       searchResults: 1,
     },
-    sft: { steps: 1200, batchSize: 8, learningRate: 3e-3, warmupSteps: 50, schedule: "cosine", toolRate: 0.75 },
+    sft: {
+      steps: 1200,
+      batchSize: 8,
+      learningRate: 3e-3,
+      warmupSteps: 50,
+      schedule: "cosine",
+      toolRate: 0.75,
+    },
     rl: {
       steps: 60,
       batchPrompts: 8,

@@ -3,21 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main";
+import { capturedIo } from "../test-support/captured-io";
 import { TINY_CONFIG } from "../test-support/tiny-config";
-
-function buffers() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      stdout: { write: (t: string) => out.push(t) },
-      stderr: { write: (t: string) => err.push(t), isTTY: false },
-      env: {},
-    },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -29,7 +16,7 @@ afterAll(async () => {
 
 describe("hdpo-train repro", () => {
   it("lists the repro flags in the usage", async () => {
-    const b = buffers();
+    const b = capturedIo();
     expect(await main(["repro", "--help"], b.io)).toBe(0);
     expect(b.out()).toContain("hdpo-train repro");
     expect(b.out()).toContain(
@@ -38,7 +25,7 @@ describe("hdpo-train repro", () => {
   });
 
   it("refuses an unknown method before any work", async () => {
-    const b = buffers();
+    const b = capturedIo();
     const out = join(dir, "never");
     expect(await main(["repro", "--methods", "grpo,ppo", "--out", out], b.io)).toBe(1);
     expect(b.err()).toMatch(/^hdpo-train: unknown method "ppo": use some of grpo, /);
@@ -55,7 +42,7 @@ describe("hdpo-train repro", () => {
       ...["--config", file, "--seeds", "5", "--methods", "hdpo-w0.15,per-call-a0.3"],
       ...["--rl-steps", "1", "--set", "sft.steps=2", "--out", out, "--doc", doc],
     ];
-    const b = buffers();
+    const b = capturedIo();
     expect(await main(args, b.io)).toBe(0);
     expect(b.err()).toContain("repro run 1/2: seed 5, hdpo-w0.15: training (SFT + RL)");
     expect(b.err()).toContain(
@@ -70,10 +57,10 @@ describe("hdpo-train repro", () => {
     await access(join(dir, "docs", "repro", "figure1-unnecessary.png"));
 
     // The same command again trains nothing.
-    const again = buffers();
+    const again = capturedIo();
     expect(await main([...args, "--quiet"], again.io)).toBe(0);
     expect(again.err()).toBe("");
-    const quietAgain = buffers();
+    const quietAgain = capturedIo();
     expect(await main(args, quietAgain.io)).toBe(0);
     expect(quietAgain.err()).toContain("seed 5, hdpo-w0.15: done already");
     expect(quietAgain.err()).toContain("seed 5, per-call-a0.3: done already");
