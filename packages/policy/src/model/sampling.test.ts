@@ -75,13 +75,34 @@ describe("sampleToken", () => {
           expect(token).toBeLessThan(row.length);
           expect(Number.isFinite(logProb)).toBe(true);
           expect(logProb).toBeLessThanOrEqual(1e-12);
-          // The token is in the nucleus: the mass strictly more likely than it is below topP.
-          const weights = row.map((z) => Math.exp((z - Math.max(...row)) / temperature));
-          const total = weights.reduce((a, b) => a + b, 0);
-          const above = weights.filter((w) => w > weights[token]!).reduce((a, b) => a + b, 0);
-          expect(above / total).toBeLessThan(topP + 1e-12);
+          expectInNucleus(row, token, topP, temperature);
         },
       ),
     );
   });
+
+  it("treats logits equal to float resolution as a tie (shrunk counterexample)", () => {
+    // 29.99999999999999 and 29.999999999999993 differ by one ulp; divided by T = 0.05 they may round to the
+    // same value, so either may be "the most likely" token of a 1% nucleus.
+    const row = [29.99999999999999, 29.999999999999993, 0];
+    for (let seed = 0; seed < 20; seed++) {
+      const { token, logProb } = sampleToken(row, { temperature: 0.05, topP: 0.01 }, new Prng(seed));
+      expect(token === 0 || token === 1).toBe(true);
+      expect(logProb).toBeLessThanOrEqual(1e-12);
+      expectInNucleus(row, token, 0.01, 0.05);
+    }
+  });
 });
+
+/**
+ * The token is in the nucleus: the mass of tokens clearly more likely than it is below topP. "Clearly" means
+ * by more than float resolution: the sampler divides by T before subtracting the max, this check after, and
+ * logits one ulp apart may order either way.
+ */
+function expectInNucleus(row: number[], token: number, topP: number, temperature: number): void {
+  const weights = row.map((z) => Math.exp((z - Math.max(...row)) / temperature));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const resolution = 1e-9 * weights[token]!;
+  const above = weights.filter((w) => w > weights[token]! + resolution).reduce((a, b) => a + b, 0);
+  expect(above / total).toBeLessThan(topP + 1e-12);
+}
