@@ -13,7 +13,7 @@ import { type GeneratedSequence, type GenerateOptions, generate } from "./genera
 import { type SequenceBatch, type SequenceLogProbs, sequenceLogProbs } from "./log-probs";
 import { Prng } from "./prng";
 import { rotaryTables, rotateHalfMatrix } from "./rotary";
-import { embed, linear, matMul, rmsNorm, silu } from "./tensor-ops";
+import { embed, linear, matMulByConstant, rmsNorm, silu } from "./tensor-ops";
 
 /** A parameter as plain data, row-major, in the shape `parameterShapes` gives (the checkpoint form). */
 export interface PlainWeight {
@@ -207,7 +207,7 @@ export class DecoderModel {
   /** LM-head logits `[N, V]` of final-norm hidden states `[N, d]`. */
   logitsOf(hidden: tf.Tensor2D): tf.Tensor2D {
     const head = this.parameters.get("lm_head.weight") ?? this.param("model.embed_tokens.weight");
-    return matMul(hidden, tf.transpose(head as tf.Tensor2D));
+    return linear(hidden, head);
   }
 
   /**
@@ -313,7 +313,7 @@ export class DecoderModel {
     const rotate = this.rotateHalf;
     const rope = (t: tf.Tensor2D, cos: tf.Tensor2D, sin: tf.Tensor2D, count: number): tf.Tensor2D => {
       const rows = tf.reshape(t, [tokens * count, headDim]) as tf.Tensor2D;
-      return tf.add(tf.mul(rows, cos), tf.mul(matMul(rows, rotate), sin));
+      return tf.add(tf.mul(rows, cos), tf.mul(matMulByConstant(rows, rotate), sin));
     };
     // [N, Hkv·G·d] → [B·Hkv, T·G, d]: the G query heads sharing a key/value head attend as one block, so
     // grouped-query attention needs no repeated keys.

@@ -4,7 +4,18 @@ import { attend } from "./attention";
 import { MASKED } from "./attention-mask";
 import { Prng } from "./prng";
 import { rotateHalfMatrix } from "./rotary";
-import { embed, lastAxisSoftmax, matMul, oneHotFloat, rmsNorm, targetLogProbs } from "./tensor-ops";
+import {
+  embed,
+  expandRows,
+  lastAxisSoftmax,
+  linear,
+  matMul,
+  matMulByConstant,
+  oneHotFloat,
+  rmsNorm,
+  rowSums,
+  targetLogProbs,
+} from "./tensor-ops";
 import { maxAbsDiff } from "./test-configs";
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
@@ -71,6 +82,15 @@ describe.each(["cpu", "wasm"] as const)("tensor ops on %s", (backend) => {
     expect(
       maxAbsDiff(Array.from(ours(logits).dataSync()), Array.from(reference(logits).dataSync())),
     ).toBeLessThan(1e-6);
+    // Far-apart logits: the target's probability underflows float32, its log-prob does not.
+    const extreme = tf.tensor2d([
+      [0, 200, -200],
+      [50, 50, 50],
+    ]);
+    const extremeTargets = oneHotFloat(tf.tensor1d([2, 1], "int32"), 3);
+    const extremeLogProbs = Array.from(targetLogProbs(extreme, extremeTargets).dataSync());
+    expect(extremeLogProbs[0]).toBeCloseTo(-400, 3);
+    expect(extremeLogProbs[1]).toBeCloseTo(-Math.log(3), 5);
     const table = randomTensor([7, 3], 7);
     const ids = tf.tensor1d([6, 0, 6, 2], "int32");
     // d/dtable of Σ w ⊙ table[ids]: rows of w scattered (row 6 twice), against the one-hot matMul form.
@@ -98,6 +118,42 @@ describe.each(["cpu", "wasm"] as const)("tensor ops on %s", (backend) => {
       const ourNorm = (v: tf.Tensor, w: tf.Tensor) => rmsNorm(v as tf.Tensor2D, w, 1e-6);
       expect(maxAbsDiff(weightedGrads(ourNorm, [x, g]), weightedGrads(plainNorm, [x, g]))).toBeLessThan(1e-5);
     }
+  });
+
+  it("linear, expandRows, rowSums and matMulByConstant have the gradients of their plain tfjs forms", () => {
+    for (const [n, inputs, outputs] of [
+      [6, 4, 9], // out > in: the weight gradient is dyᵀ·x
+      [6, 9, 4], // out < in: (xᵀ·dy)ᵀ
+    ] as const) {
+      const x = randomTensor([n, inputs], 20 + inputs);
+      const w = randomTensor([outputs, inputs], 30 + outputs);
+      const b = randomTensor([outputs], 40);
+      const plain = (a: tf.Tensor, m: tf.Tensor, c: tf.Tensor) =>
+        tf.add(tf.matMul(a as tf.Tensor2D, m as tf.Tensor2D, false, true), c);
+      const ours = (a: tf.Tensor, m: tf.Tensor, c: tf.Tensor) => linear(a as tf.Tensor2D, m, c);
+      expect(maxAbsDiff(weightedGrads(ours, [x, w, b]), weightedGrads(plain, [x, w, b]))).toBeLessThan(1e-5);
+    }
+    const values = randomTensor([5], 50);
+    expect(
+      maxAbsDiff(
+        weightedGrads((v) => expandRows(v, 3), [values]),
+        weightedGrads((v) => tf.tile(tf.reshape(v, [5, 1]), [1, 3]), [values]),
+      ),
+    ).toBeLessThan(1e-6);
+    const m = randomTensor([5, 3], 51);
+    expect(
+      maxAbsDiff(
+        weightedGrads((v) => rowSums(v as tf.Tensor2D), [m]),
+        weightedGrads((v) => tf.sum(v, 1, true), [m]),
+      ),
+    ).toBeLessThan(1e-6);
+    const constant = randomTensor([3, 4], 52) as tf.Tensor2D;
+    expect(
+      maxAbsDiff(
+        weightedGrads((v) => matMulByConstant(v as tf.Tensor2D, constant), [m]),
+        weightedGrads((v) => tf.matMul(v as tf.Tensor2D, constant), [m]),
+      ),
+    ).toBeLessThan(1e-5);
   });
 
   it("attends block by block (the wasm path for large blocks) as one batched softmax(q·kᵀ + mask)·v", () => {
