@@ -7,6 +7,11 @@ export {
 } from "./cold-start-trajectories";
 export { type ColdStartCall, type ColdStartPlan, coldStartPlan } from "./cold-start-turns";
 export { conversationMessages } from "./conversation";
+export {
+  type CopySequenceOptions,
+  copySequences,
+  DEFAULT_COPY_SEQUENCE_OPTIONS,
+} from "./copy-sequences";
 export { createModel } from "./model-from-config";
 export { type PaddedMatrix, padResponses, sequenceBatch } from "./padded-batch";
 export { type PolicySample, ppoUpdate, type UpdateContext, type UpdateMetrics } from "./ppo-update";
@@ -33,6 +38,7 @@ export {
   RlSettingsSchema,
   type SftSettings,
   SftSettingsSchema,
+  type TokenizerSettings,
   TokenizerSettingsSchema,
   type TrainerConfig,
   type TrainerConfigInput,

@@ -66,7 +66,7 @@ export async function tinyPipeline(seed = 1): Promise<TinyPipeline> {
   const demos = await coldStartTrajectories(suite.tasks.train, { tools, seed, systemPrompt: system });
   const tokenizer = trainChatTokenizer(
     demos.map((d) => conversationMessages(d.prompt, d.trajectory.turns)),
-    600,
+    { vocabSize: 600 },
   );
   return {
     suite,

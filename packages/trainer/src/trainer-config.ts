@@ -35,6 +35,11 @@ export const ModelSizesSchema = z
 export const TokenizerSettingsSchema = z.object({
   /** Vocabulary size including the 256 bytes, the special tokens and the agent tags. */
   vocabSize: z.number().int().min(300).default(1024),
+  /**
+   * How digit runs are pre-split: `single` (one token per digit, Qwen2's pattern) or `triples` (runs of up to three,
+   * as GPT-4's tokenizer), which turns a number into a few nearly unique tokens that a small model learns to copy.
+   */
+  digits: z.enum(["single", "triples"]).default("single"),
 });
 
 /** Cold start: generated trajectories and supervised fine-tuning on the model's tokens. */
@@ -55,6 +60,19 @@ export const SftSettingsSchema = z.object({
   minLearningRateRatio: z.number().min(0).max(1).default(0.1),
   /** Global-norm gradient clip (verl's `grad_clip`, 1.0). */
   gradClip: z.number().positive().default(1),
+  /**
+   * Copy exercises added to every step's batch (`copySequences`: a span, unrelated text, the span again), so that a
+   * small model learns to copy numbers and names, which its tool use depends on. 0 leaves SFT as the demonstrations.
+   */
+  copyRows: z.number().int().nonnegative().default(0),
+  /**
+   * Steps of copy exercises alone (spans of random tokens, `copyWarmupBatchSize` a step) before the demonstrations:
+   * a small model from scratch learns the copy lookup (an induction head) there, in a few hundred steps, and SFT
+   * then uses it for the numbers and names of tool calls and answers. 0: none.
+   */
+  copyWarmupSteps: z.number().int().nonnegative().default(0),
+  /** Rows per copy warm-up step. */
+  copyWarmupBatchSize: positiveInt.default(32),
 });
 
 /** How advantages are formed from the two reward channels. */
@@ -141,6 +159,7 @@ export type TrainerConfigInput = z.input<typeof TrainerConfigSchema>;
 export type RlSettings = z.infer<typeof RlSettingsSchema>;
 export type SftSettings = z.infer<typeof SftSettingsSchema>;
 export type ModelSizes = z.infer<typeof ModelSizesSchema>;
+export type TokenizerSettings = z.infer<typeof TokenizerSettingsSchema>;
 
 /**
  * Validates a config and fills in the defaults.

@@ -82,7 +82,7 @@ describe("hdpo-train", () => {
     expect(b.out()).toContain(join(out, "report.html"));
     expect(b.err()).toBe(""); // quiet
     const summary = JSON.parse(await readFile(join(out, "summary.json"), "utf8"));
-    expect(summary.steps).toEqual({ sft: 2, rl: 1 });
+    expect(summary.steps).toEqual({ sft: 2, copyWarmup: 2, rl: 1 });
     expect(summary.preset).toBeNull();
   }, 120_000);
 });

@@ -162,7 +162,7 @@ export function aggregateRepro(runs: readonly ReproRun[], methods: readonly Repr
       totalWallTimeS: runs.reduce((sum, r) => sum + r.summary.wallTimeS, 0),
       wallTimeSByMethod,
       sftRuns: sftRuns.length,
-      sftSteps: sftRuns.reduce((sum, r) => sum + r.summary.steps.sft, 0),
+      sftSteps: sftRuns.reduce((sum, r) => sum + r.summary.steps.sft + (r.summary.steps.copyWarmup ?? 0), 0),
       rlSteps: runs.reduce((sum, r) => sum + r.rlLines.length, 0),
       failedRlSteps: runs.reduce((sum, r) => sum + r.summary.failedRlSteps, 0),
       rollouts: runs.reduce((sum, r) => sum + r.rlLines.reduce((s, l) => s + l.rollouts, 0), 0),

@@ -52,7 +52,7 @@ describe("hdpo-train repro", () => {
     expect(b.out()).toMatch(/^per-call-a0\.3\s/m);
     expect(b.out()).toMatch(/^claim 4: (holds|fails|inconclusive)$/m);
     const summary = JSON.parse(await readFile(join(out, "seed-5", "per-call-a0.3", "summary.json"), "utf8"));
-    expect(summary.steps).toEqual({ sft: 2, rl: 1 });
+    expect(summary.steps).toEqual({ sft: 2, copyWarmup: 2, rl: 1 });
     expect(await readFile(doc, "utf8")).toContain("## Claims");
     await access(join(dir, "docs", "repro", "figure1-unnecessary.png"));
 

@@ -105,7 +105,7 @@ export function reproRun(numbers: RunNumbers): ReproRun {
     backend: "wasm",
     seed: numbers.seed,
     preset: null,
-    steps: { sft: 6, rl: numbers.steps?.length ?? 0 },
+    steps: { sft: 6, copyWarmup: 0, rl: numbers.steps?.length ?? 0 },
     failedRlSteps: 0,
     resumed: false,
     fromSft: numbers.ownSft === true ? null : `study/seed-${numbers.seed}/first`,

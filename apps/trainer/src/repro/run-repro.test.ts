@@ -93,7 +93,7 @@ describe("runRepro", () => {
       const sftLines = async (dir: string) =>
         (await new MetricsLog(join(dir, "metrics.jsonl")).read()).filter((l) => l.phase === "sft");
       const reference = await sftLines(sftRun.dir);
-      expect(reference).toHaveLength(baseConfig.sft.steps);
+      expect(reference).toHaveLength(baseConfig.sft.copyWarmupSteps + baseConfig.sft.steps);
       for (const run of own.slice(1)) {
         expect(run.summary.fromSft).toBe(resolve(reproRunDir(out(), seed, "grpo")));
         expect(run.summary.sft).toEqual(sftRun.summary.sft);

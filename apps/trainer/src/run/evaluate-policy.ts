@@ -4,6 +4,7 @@ import type { Judge } from "@hdpo/judge";
 import { type ByteLevelBpeTokenizer, type DecoderModel, LocalPolicy } from "@hdpo/policy";
 import { chatEncoding, rolloutMetrics, scoreRollouts, TurnSeededPolicy } from "@hdpo/trainer";
 import type { EvalResult } from "./eval-result";
+import { type EvalRollout, evalRollouts } from "./eval-rollouts";
 
 /** What an evaluation needs besides the policy. */
 export interface EvaluationSetup {
@@ -19,6 +20,12 @@ export interface EvaluationSetup {
   concurrency: number;
 }
 
+/** An evaluation's numbers and what the policy did on each task. */
+export interface PolicyEvaluation {
+  result: EvalResult;
+  rollouts: EvalRollout[];
+}
+
 /**
  * One rollout per test task with the in-process policy and the real tools, judged by the rules: accuracy, tool-use
  * rate on tool-unnecessary and tool-required tasks, mean T. A rollout that errors is counted, never fatal.
@@ -27,7 +34,7 @@ export async function evaluatePolicy(
   model: DecoderModel,
   tokenizer: ByteLevelBpeTokenizer,
   setup: EvaluationSetup,
-): Promise<EvalResult> {
+): Promise<PolicyEvaluation> {
   const began = performance.now();
   const encoding = chatEncoding(tokenizer);
   const policy = new TurnSeededPolicy(new LocalPolicy({ model, tokenizer, name: "hdpo-eval" }), setup.seed);
@@ -51,7 +58,7 @@ export async function evaluatePolicy(
   const scores = await scoreRollouts(trajectories, tasksById, setup.judge);
   const metrics = rolloutMetrics(trajectories, scores, tasksById);
   const { required, unnecessary } = metrics.byNecessity;
-  return {
+  const result: EvalResult = {
     accuracy: metrics.overall.accuracy,
     toolRateUnnecessary: unnecessary.toolUseRate,
     toolRateNecessary: required.toolUseRate,
@@ -66,4 +73,5 @@ export async function evaluatePolicy(
     firstError: trajectories.find((t) => t.finishReason === "error")?.error ?? null,
     wallMs: performance.now() - began,
   };
+  return { result, rollouts: evalRollouts(trajectories, scores, tasksById) };
 }

@@ -6,6 +6,10 @@ export interface SftMetricsLine extends SftStepMetrics {
   phase: "sft";
   step: number;
   learningRate: number;
+  /** Loss of the step's copy exercises (`sft.copyRows` > 0), a separate update after the demonstrations'. */
+  copyLoss?: number;
+  /** Set on the copy warm-up steps (`sft.copyWarmupSteps`), which train on copy exercises alone. */
+  copyWarmup?: true;
   timings: { totalMs: number };
 }
 

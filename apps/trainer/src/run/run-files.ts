@@ -12,6 +12,8 @@ export function runFiles(out: string) {
     sftPolicy: join(out, "sft"),
     finalPolicy: join(out, "final"),
     summary: join(out, "summary.json"),
+    /** One JSONL per evaluated policy (`sft.jsonl`, `hdpo.jsonl`): every test rollout with its verdict. */
+    evalRollouts: join(out, "eval"),
   };
 }
 export type RunFiles = ReturnType<typeof runFiles>;

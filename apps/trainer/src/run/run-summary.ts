@@ -11,7 +11,8 @@ export interface RunSummary {
   backend: BackendName;
   seed: number;
   preset: string | null;
-  steps: { sft: number; rl: number };
+  /** Optimiser steps: SFT on the demonstrations, the copy warm-up before it (`sft.copyWarmupSteps`), HDPO. */
+  steps: { sft: number; copyWarmup: number; rl: number };
   /** RL steps that failed as a whole (each was skipped; the run went on). */
   failedRlSteps: number;
   resumed: boolean;

@@ -6,6 +6,7 @@ import { openDataset, readAllTasks } from "@hdpo/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRunConfig } from "../config/run-config";
 import { TINY_CONFIG } from "../test-support/tiny-config";
+import type { EvalRollout } from "./eval-rollouts";
 import { isRlStepLine, type MetricsLine } from "./metrics-log";
 import type { RunSummary } from "./run-summary";
 import { type TrainRunResult, trainRun } from "./train-run";
@@ -71,8 +72,42 @@ describe("trainRun", () => {
       expect(block.n + block.errors).toBe(6);
       expect(block.nUnnecessary + block.nNecessary).toBe(block.n);
     }
-    expect(summary).toMatchObject({ backend: "wasm", seed: 3, preset: "tiny", steps: { sft: 6, rl: 4 } });
+    expect(summary).toMatchObject({
+      backend: "wasm",
+      seed: 3,
+      preset: "tiny",
+      steps: { sft: 4, copyWarmup: 2, rl: 4 },
+    });
     expect(summary.wallTimeS).toBeGreaterThan(0);
+  });
+
+  it("writes every evaluation rollout with its verdict to eval/sft.jsonl and eval/hdpo.jsonl", async () => {
+    const tasks = await readAllTasks(await openDataset(join(straightOut(), "data", "test.jsonl")));
+    const byId = new Map(tasks.map((task) => [task.id, task]));
+    for (const [policy, block] of [
+      ["sft", straight.sft],
+      ["hdpo", straight.hdpo],
+    ] as const) {
+      const text = await readFile(join(straightOut(), "eval", `${policy}.jsonl`), "utf8");
+      const rollouts = text
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as EvalRollout);
+      expect(rollouts.map((r) => r.taskId).sort()).toEqual(tasks.map((t) => t.id).sort());
+      for (const rollout of rollouts) {
+        const task = byId.get(rollout.taskId)!;
+        expect(rollout.goldAnswer).toEqual(task.answer);
+        expect(rollout.toolNecessity).toBe(task.toolNecessity);
+        expect(rollout.turns.filter((t) => t.role === "observation").length).toBeLessThanOrEqual(
+          rollout.toolCalls,
+        );
+        expect(rollout.turns[0]?.role).toBe("assistant");
+      }
+      // The rates in summary.json are the records' rates.
+      const scored = rollouts.filter((r) => r.finishReason !== "error");
+      expect(scored.filter((r) => r.correct).length / scored.length).toBeCloseTo(block.accuracy!, 12);
+      expect(scored.filter((r) => r.toolCalls > 0).length / scored.length).toBeCloseTo(block.toolRate!, 12);
+    }
   });
 
   it("leaves a final policy that loadPolicy reads, and the suite as Parquet and JSONL", async () => {
@@ -94,6 +129,10 @@ describe("trainRun", () => {
       if (line.phase === "sft") {
         expect(Number.isFinite(line.loss)).toBe(true);
         expect(line.tokens).toBeGreaterThan(0);
+        // Steps 0-1 are the copy warm-up; the demonstration steps after them also train on copy exercises.
+        expect(line.copyWarmup === true).toBe(line.step < 2);
+        expect(line.copyLoss === undefined).toBe(line.step < 2);
+        if (line.step >= 2) expect(Number.isFinite(line.copyLoss)).toBe(true);
       } else {
         expect("loss" in line).toBe(true);
         if (!("loss" in line)) continue;

@@ -1,4 +1,5 @@
 import { mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
 import {
   type ByteLevelBpeTokenizer,
   type DecoderModel,
@@ -6,11 +7,14 @@ import {
   savePolicy,
   writeFileAtomic,
 } from "@hdpo/policy";
+import { writeJsonl } from "@hdpo/tasks";
 import { type BackendName, tf, useBackend } from "@hdpo/tensor";
 import {
   chatEncoding,
   conversationMessages,
+  copySequences,
   createModel,
+  DEFAULT_COPY_SEQUENCE_OPTIONS,
   type RlState,
   rlStep,
   sftBatch,
@@ -31,8 +35,9 @@ import { writeTrainingReport } from "../report/training-report";
 import { TrainerAppError } from "../trainer-app-error";
 import { configFingerprint } from "./config-fingerprint";
 import type { EvalResult } from "./eval-result";
+import type { EvalRollout } from "./eval-rollouts";
 import { type EvaluationSetup, evaluatePolicy } from "./evaluate-policy";
-import { MetricsLog } from "./metrics-log";
+import { MetricsLog, type SftMetricsLine } from "./metrics-log";
 import {
   DEAD_BACKEND,
   deadBackendError,
@@ -141,7 +146,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       }
     } else {
       const { phase, step } = checkpoint.position;
-      await metricsLog.truncate(phase === "sft" ? step : config.sft.steps, phase === "rl" ? step : 0);
+      await metricsLog.truncate(
+        phase === "sft" ? step : config.sft.copyWarmupSteps + config.sft.steps,
+        phase === "rl" ? step : 0,
+      );
       progress.note(`resuming from ${checkpoint.directory} (${phase} step ${step})`);
     }
     const context: PhaseContext = { config, files, setup, live, metricsLog, progress, options, checkpoint };
@@ -154,17 +162,16 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     if (stopped) return { status: "interrupted", position: live.position, files };
 
     progress.note("evaluating the HDPO policy on the held-out test split…");
-    const hdpo = requireFinished(
-      "HDPO",
-      await evaluatePolicy(live.model, live.tokenizer, evaluationSetup(config, setup)),
-    );
+    const hdpoEvaluation = await evaluatePolicy(live.model, live.tokenizer, evaluationSetup(config, setup));
+    await writeEvalRollouts(files, "hdpo", hdpoEvaluation.rollouts);
+    const hdpo = requireFinished("HDPO", hdpoEvaluation.result);
     const sft = live.position.sftEval!;
     await savePolicy(files.finalPolicy, { model: live.model, tokenizer: live.tokenizer });
     const lines = await metricsLog.read();
     const failedRlSteps = lines.filter((l) => l.phase === "rl" && "failed" in l).length;
     const report = await writeTrainingReport(out, lines, {
       title: `hdpo-train: ${out}`,
-      status: `finished: SFT ${config.sft.steps} steps, HDPO ${config.rl.steps} steps, backend ${backend}`,
+      status: `finished: SFT ${config.sft.steps} steps${config.sft.copyWarmupSteps > 0 ? ` after ${config.sft.copyWarmupSteps} of copy warm-up` : ""}, HDPO ${config.rl.steps} steps, backend ${backend}`,
       sft,
       hdpo,
       config,
@@ -176,7 +183,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       backend,
       seed: config.seed,
       preset: options.preset ?? null,
-      steps: { sft: config.sft.steps, rl: config.rl.steps },
+      steps: { sft: config.sft.steps, copyWarmup: config.sft.copyWarmupSteps, rl: config.rl.steps },
       failedRlSteps,
       resumed: checkpoint !== undefined,
       fromSft: live.position.fromSft ?? null,
@@ -240,7 +247,7 @@ async function startPolicy(
   }
   const tokenizer = trainChatTokenizer(
     setup.demos.map((d) => conversationMessages(d.prompt, d.trajectory.turns)),
-    config.tokenizer.vocabSize,
+    config.tokenizer,
   );
   return {
     model: createModel(config.model, tokenizer),
@@ -283,6 +290,16 @@ function evaluationSetup(config: RunConfig, setup: TrainingSetup): EvaluationSet
   };
 }
 
+/** `DIR/eval/<policy>.jsonl`: the evaluation's rollouts, written before its numbers are checked so that a failed one can be read. */
+async function writeEvalRollouts(
+  files: RunFiles,
+  policy: "sft" | "hdpo",
+  rollouts: EvalRollout[],
+): Promise<void> {
+  await mkdir(files.evalRollouts, { recursive: true });
+  await writeJsonl(join(files.evalRollouts, `${policy}.jsonl`), rollouts);
+}
+
 /** Whether a checkpoint is due after `completed` steps of a phase of `total`. */
 function checkpointDue(completed: number, total: number, every: number): boolean {
   return completed === total || (every > 0 && completed % every === 0);
@@ -323,29 +340,30 @@ async function runSft(context: PhaseContext): Promise<boolean> {
   if (tooLong > 0) {
     progress.note(`sft: ${tooLong} demonstrations are longer than model.maxPositions and are left out`);
   }
+  const copySources = examples.map((e) => [...e.promptIds, ...e.ids]);
   const optimizer = tf.train.adam(config.sft.learningRate);
   try {
     if (context.checkpoint?.position.phase === "sft") await context.checkpoint.restoreOptimizer(optimizer);
-    progress.startPhase("sft", config.sft.steps, live.position.step);
-    for (let step = live.position.step; step < config.sft.steps; step++) {
+    const warmup = config.sft.copyWarmupSteps;
+    const total = warmup + config.sft.steps;
+    progress.startPhase("sft", total, live.position.step);
+    for (let step = live.position.step; step < total; step++) {
       const began = performance.now();
-      const batch = sftBatch(examples, config.sft.batchSize, config.seed, step);
-      const learningRate = sftLearningRate(config.sft, step);
-      // Adam reads its rate at every update; tfjs has no scheduler, and the field is only `protected` in the types.
-      (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-      const metrics = sftStep(live.model, optimizer, batch, { gradClip: config.sft.gradClip });
+      const line =
+        step < warmup
+          ? copyWarmupStep(context, optimizer, copySources, step)
+          : demonstrationStep(context, optimizer, { examples, copySources }, step - warmup);
       await metricsLog.append({
         phase: "sft",
         step,
-        ...metrics,
-        learningRate,
+        ...line,
         timings: { totalMs: performance.now() - began },
       });
       live.position.step = step + 1;
-      progress.step(step + 1, [`loss ${metrics.loss.toFixed(3)}`]);
+      progress.step(step + 1, [`loss ${line.loss.toFixed(3)}`]);
       const stop = options.signal?.aborted === true;
-      if (checkpointDue(step + 1, config.sft.steps, config.run.checkpointEvery) || stop) {
-        await writeCheckpoint(context, optimizer, `SFT step ${step + 1} of ${config.sft.steps}`);
+      if (checkpointDue(step + 1, total, config.run.checkpointEvery) || stop) {
+        await writeCheckpoint(context, optimizer, `SFT step ${step + 1} of ${total}`);
       }
       if (stop) return true;
       options.onStep?.("sft", step + 1);
@@ -356,6 +374,53 @@ async function runSft(context: PhaseContext): Promise<boolean> {
   return false;
 }
 
+type SftLineMetrics = Omit<SftMetricsLine, "phase" | "step" | "timings">;
+
+/** SFT step `at` on the demonstrations, then (with `sft.copyRows`) an update on that many copy exercises. */
+function demonstrationStep(
+  context: PhaseContext,
+  optimizer: tf.Optimizer,
+  data: { examples: readonly TokenSequence[]; copySources: readonly (readonly number[])[] },
+  at: number,
+): SftLineMetrics {
+  const { config, live } = context;
+  const learningRate = sftLearningRate(config.sft, at);
+  setLearningRate(optimizer, learningRate);
+  const batch = sftBatch(data.examples, config.sft.batchSize, config.seed, at);
+  const metrics = sftStep(live.model, optimizer, batch, { gradClip: config.sft.gradClip });
+  if (config.sft.copyRows === 0) return { ...metrics, learningRate };
+  // A separate update: padded into the demonstrations' batch, the short copy rows would cost as much as they.
+  const copyBatch = copySequences(data.copySources, config.sft.copyRows, config.seed, at);
+  const copy = sftStep(live.model, optimizer, copyBatch, { gradClip: config.sft.gradClip });
+  return { ...metrics, copyLoss: copy.loss, learningRate };
+}
+
+/**
+ * One copy warm-up step: spans of random tokens and their repeats only (see `sft.copyWarmupSteps`), at the SFT
+ * learning rate with its linear warm-up and no decay.
+ */
+function copyWarmupStep(
+  context: PhaseContext,
+  optimizer: tf.Optimizer,
+  sources: readonly (readonly number[])[],
+  step: number,
+): SftLineMetrics {
+  const { config, live } = context;
+  const learningRate = sftLearningRate({ ...config.sft, schedule: "constant" }, step);
+  setLearningRate(optimizer, learningRate);
+  const batch = copySequences(sources, config.sft.copyWarmupBatchSize, config.seed, step, {
+    ...DEFAULT_COPY_SEQUENCE_OPTIONS,
+    randomShare: 1,
+  });
+  const metrics = sftStep(live.model, optimizer, batch, { gradClip: config.sft.gradClip });
+  return { ...metrics, learningRate, copyWarmup: true };
+}
+
+/** Adam reads its rate at every update; tfjs has no scheduler, and the field is only `protected` in the types. */
+function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+}
+
 /** The SFT evaluation (once), then HDPO RL; resolves true when stopped by the signal. */
 async function runRl(context: PhaseContext): Promise<boolean> {
   const { config, setup, live, progress, metricsLog, options, files } = context;
@@ -364,10 +429,9 @@ async function runRl(context: PhaseContext): Promise<boolean> {
   try {
     if (live.position.phase === "sft") {
       progress.note("evaluating the SFT policy on the held-out test split…");
-      const sftEval = requireFinished(
-        "SFT",
-        await evaluatePolicy(live.model, live.tokenizer, evaluationSetup(config, setup)),
-      );
+      const sftEvaluation = await evaluatePolicy(live.model, live.tokenizer, evaluationSetup(config, setup));
+      await writeEvalRollouts(files, "sft", sftEvaluation.rollouts);
+      const sftEval = requireFinished("SFT", sftEvaluation.result);
       progress.note(describeEval("SFT", sftEval));
       await savePolicy(files.sftPolicy, { model: live.model, tokenizer: live.tokenizer });
       await saveSftEvaluation(files.sftPolicy, sftEval);

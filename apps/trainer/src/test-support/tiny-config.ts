@@ -1,6 +1,9 @@
 import type { RunConfigInput } from "../config/run-config";
 
-/** A run of a few seconds: a 1-layer width-16 model, 4 train tasks per family, 6 SFT and 4 HDPO steps. */
+/**
+ * A run of a few seconds: a 1-layer width-16 model, 4 train tasks per family, 6 SFT steps (2 of copy warm-up, then 4
+ * on the demonstrations with 2 copy exercises each), 4 HDPO steps; digits tokenized in triples.
+ */
 export const TINY_CONFIG: RunConfigInput = {
   seed: 3,
   model: {
@@ -11,9 +14,16 @@ export const TINY_CONFIG: RunConfigInput = {
     keyValueHeads: 1,
     maxPositions: 512,
   },
-  tokenizer: { vocabSize: 600 },
+  tokenizer: { vocabSize: 600, digits: "triples" },
   suite: { sizes: { train: 4, val: 1, test: 2 }, systemPrompt: "compact" },
-  sft: { steps: 6, batchSize: 4, learningRate: 0.01 },
+  sft: {
+    steps: 4,
+    batchSize: 4,
+    learningRate: 0.01,
+    copyWarmupSteps: 2,
+    copyWarmupBatchSize: 4,
+    copyRows: 2,
+  },
   rl: {
     steps: 4,
     batchPrompts: 2,

@@ -11,7 +11,13 @@ export {
 export { BYTE_ORDER, BYTE_TO_CHAR, byteLevelToBytes, bytesToByteLevel, CHAR_TO_BYTE } from "./byte-unicode";
 export { IMAGE_PLACEHOLDER, type RenderChatOptions, renderChat, renderObservation } from "./chat-template";
 export * from "./special-tokens";
-export { compileSplitPattern, GPT2_SPLIT_PATTERN, QWEN2_SPLIT_PATTERN, splitIsolated } from "./split-pattern";
+export {
+  compileSplitPattern,
+  DIGIT_TRIPLES_SPLIT_PATTERN,
+  GPT2_SPLIT_PATTERN,
+  QWEN2_SPLIT_PATTERN,
+  splitIsolated,
+} from "./split-pattern";
 export {
   type AddedTokenJson,
   type ParsedTokenizerJson,

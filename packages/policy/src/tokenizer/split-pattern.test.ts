@@ -1,10 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PolicyError } from "../policy-error";
-import { compileSplitPattern, GPT2_SPLIT_PATTERN, QWEN2_SPLIT_PATTERN, splitIsolated } from "./split-pattern";
+import {
+  compileSplitPattern,
+  DIGIT_TRIPLES_SPLIT_PATTERN,
+  GPT2_SPLIT_PATTERN,
+  QWEN2_SPLIT_PATTERN,
+  splitIsolated,
+} from "./split-pattern";
 
 const qwen2 = compileSplitPattern(QWEN2_SPLIT_PATTERN);
 const gpt2 = compileSplitPattern(GPT2_SPLIT_PATTERN);
+const triples = compileSplitPattern(DIGIT_TRIPLES_SPLIT_PATTERN);
 
 describe("Qwen2 split pattern", () => {
   it("splits words, contractions (any case), and digits one at a time", () => {
@@ -41,11 +48,30 @@ describe("Qwen2 split pattern", () => {
     expect(splitIsolated("x 2024", gpt2)).toEqual(["x", " 2024"]);
   });
 
+  it("the digit-triples variant splits digit runs left to right in threes, the same in every context", () => {
+    expect(splitIsolated("x 27492305456!", triples)).toEqual(["x", " ", "274", "923", "054", "56", "!"]);
+    expect(splitIsolated("print(789283 * 34832)", triples)).toEqual([
+      "print",
+      "(",
+      "789",
+      "283",
+      " *",
+      " ",
+      "348",
+      "32",
+      ")",
+    ]);
+    // Everything but digits splits as Qwen2 does.
+    const text = "Hello world's DON'T ok!!\n\n  x\n 你好，世界";
+    expect(splitIsolated(text, triples)).toEqual(splitIsolated(text, qwen2));
+  });
+
   it("always covers the whole text", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 80 }), (text) => {
         expect(splitIsolated(text, qwen2).join("")).toBe(text);
         expect(splitIsolated(text, gpt2).join("")).toBe(text);
+        expect(splitIsolated(text, triples).join("")).toBe(text);
       }),
       { numRuns: 50 },
     );

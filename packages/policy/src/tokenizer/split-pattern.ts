@@ -7,6 +7,14 @@ import { PolicyError } from "../policy-error";
 export const QWEN2_SPLIT_PATTERN =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
+/**
+ * Qwen2's pattern with digits split in runs of up to three (as GPT-4's cl100k splits them) instead of one at a
+ * time. For a small model trained from scratch: a number becomes a few nearly unique tokens, so copying it (from
+ * a question into code, from a tool's output into an answer) is a lookup of the token that followed, where single
+ * digits repeat within a number and make that lookup ambiguous.
+ */
+export const DIGIT_TRIPLES_SPLIT_PATTERN = QWEN2_SPLIT_PATTERN.replace("|\\p{N}|", "|\\p{N}{1,3}|");
+
 /** GPT-2's pattern: what a `ByteLevel` pre-tokenizer with `use_regex: true` splits by. */
 export const GPT2_SPLIT_PATTERN =
   "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";

@@ -1,0 +1,48 @@
+import type { Task, ToolNecessity, Trajectory } from "@hdpo/core";
+import type { RolloutScore } from "@hdpo/trainer";
+
+/** One evaluation rollout as a line of `DIR/eval/<policy>.jsonl`: the task, the verdict and every turn. */
+export interface EvalRollout {
+  taskId: string;
+  /** The task family's template (e.g. `product`, `town-founded`), when the suite recorded one. */
+  template: string | null;
+  toolNecessity: ToolNecessity;
+  question: string;
+  goldAnswer: Task["answer"];
+  /** The first `<answer>…</answer>`, or null when the response has none. */
+  answer: string | null;
+  correct: boolean;
+  toolCalls: number;
+  finishReason: Trajectory["finishReason"];
+  error: string | null;
+  /** What the model wrote and what the tools answered, in order (`assistant` / `observation`). */
+  turns: { role: "assistant" | "observation"; text: string }[];
+}
+
+/**
+ * The per-task record of an evaluation, so that a reader can see why a policy is right or wrong (a tool call with a
+ * mistyped number, an answer that does not copy the tool's output) and not only the rates.
+ */
+export function evalRollouts(
+  trajectories: readonly Trajectory[],
+  scores: readonly RolloutScore[],
+  tasksById: ReadonlyMap<string, Task>,
+): EvalRollout[] {
+  return trajectories.map((trajectory, i) => {
+    const task = tasksById.get(trajectory.taskId);
+    const template = task?.extraInfo?.template;
+    return {
+      taskId: trajectory.taskId,
+      template: typeof template === "string" ? template : null,
+      toolNecessity: task?.toolNecessity ?? "unknown",
+      question: task?.question ?? "",
+      goldAnswer: task?.answer ?? "",
+      answer: trajectory.answer ?? null,
+      correct: scores[i]?.correct ?? false,
+      toolCalls: trajectory.toolCalls,
+      finishReason: trajectory.finishReason,
+      error: trajectory.error ?? null,
+      turns: trajectory.turns.map((turn) => ({ role: turn.role, text: turn.text })),
+    };
+  });
+}
