@@ -12,6 +12,7 @@ import { suppressCpuBanner } from "./cpu-banner";
 import { loadBackendModule } from "./load-backend-module";
 import { importModule, type ModuleImporter } from "./module-importer";
 import { registerGradients } from "./register-gradients";
+import { shareIdentityBuffers } from "./sharing-identity";
 import { TensorBackendError } from "./tensor-backend-error";
 
 /** The environment variable that picks the backend when `useBackend` gets no name. */
@@ -57,6 +58,7 @@ export async function useBackend(name?: BackendName, options: UseBackendOptions 
     if (previous !== null && previous !== undefined) await tf.setBackend(previous);
     throw error;
   }
+  if (backend === "wasm") shareIdentityBuffers(BACKEND_SPECS.wasm.tfjsName);
   if (backend === "cpu" && options.nodeBanner !== true) suppressCpuBanner();
   if (backend === "tensorflow" || backend === "tensorflow-gpu") rememberTensorflowPackage(backend);
   return backend;
