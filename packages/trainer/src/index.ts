@@ -12,6 +12,12 @@ export {
   copySequences,
   DEFAULT_COPY_SEQUENCE_OPTIONS,
 } from "./copy-sequences";
+export {
+  type GroupMember,
+  groupsWithoutSignal,
+  type ToolTermScope,
+  toolTermScope,
+} from "./groups-without-signal";
 export { createModel } from "./model-from-config";
 export { type PaddedMatrix, padResponses, sequenceBatch } from "./padded-batch";
 export { type PolicySample, ppoUpdate, type UpdateContext, type UpdateMetrics } from "./ppo-update";

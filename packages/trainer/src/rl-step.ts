@@ -4,6 +4,7 @@ import type { Judge } from "@hdpo/judge";
 import { type ByteLevelBpeTokenizer, type DecoderModel, deriveSeed, LocalPolicy } from "@hdpo/policy";
 import type { tf } from "@hdpo/tensor";
 import { chatEncoding } from "./chat-encoding";
+import { groupsWithoutSignal, toolTermScope } from "./groups-without-signal";
 import { type PolicySample, ppoUpdate, type UpdateMetrics } from "./ppo-update";
 import { rolloutMetrics, type SliceMetrics } from "./rl-metrics";
 import { rolloutAdvantages } from "./rollout-advantages";
@@ -111,7 +112,17 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
   const judged = performance.now();
 
   const skippedGroups = settings.dynamicSampling
-    ? uniformGroups(trajectories, scores)
+    ? groupsWithoutSignal(
+        trajectories
+          .map((trajectory, i) => ({ trajectory, score: scores[i]! }))
+          .filter(({ score }) => score.included)
+          .map(({ trajectory, score }) => ({
+            groupId: trajectory.groupId,
+            correct: score.correct,
+            toolCalls: trajectory.toolCalls,
+          })),
+        toolTermScope(settings.advantage, settings.wTool),
+      )
     : new Set<string | number>();
   const used = trajectories
     .map((trajectory, index) => ({ trajectory, index, score: scores[index]! }))
@@ -184,23 +195,4 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
     scores,
     advantages: perRollout,
   };
-}
-
-/** Groups whose included rollouts are all correct or all wrong: no accuracy signal (DAPO's dynamic sampling). */
-function uniformGroups(
-  trajectories: readonly Trajectory[],
-  scores: readonly RolloutScore[],
-): Set<string | number> {
-  const seen = new Map<string | number, { correct: number; n: number }>();
-  trajectories.forEach((trajectory, i) => {
-    const score = scores[i]!;
-    if (!score.included) return;
-    const entry = seen.get(trajectory.groupId) ?? { correct: 0, n: 0 };
-    entry.n++;
-    entry.correct += score.correct ? 1 : 0;
-    seen.set(trajectory.groupId, entry);
-  });
-  const skipped = new Set<string | number>();
-  for (const [group, { correct, n }] of seen) if (correct === 0 || correct === n) skipped.add(group);
-  return skipped;
 }

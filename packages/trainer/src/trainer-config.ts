@@ -123,7 +123,10 @@ export const RlSettingsSchema = z.object({
   klCoef: nonNegative.default(0),
   /** Entropy bonus coefficient (reference 0). */
   entropyCoef: nonNegative.default(0),
-  /** Skip groups whose rollouts are all correct or all wrong (DAPO's dynamic sampling); default off. */
+  /**
+   * Skip groups without signal (DAPO's dynamic sampling, adapted to the tool channel: `groupsWithoutSignal`): all
+   * wrong, or all correct with nothing for the tool term to compare; default off.
+   */
   dynamicSampling: z.boolean().default(false),
   /**
    * Where π_old comes from: "rollout" = the sampling log-probs the policy returned; "recompute" = one
