@@ -162,6 +162,7 @@ export function aggregateRepro(runs: readonly ReproRun[], methods: readonly Repr
       totalWallTimeS: runs.reduce((sum, r) => sum + r.summary.wallTimeS, 0),
       wallTimeSByMethod,
       sftRuns: sftRuns.length,
+      // `copyWarmup` is absent from the summaries of runs finished before it existed (a resumed study reads them).
       sftSteps: sftRuns.reduce((sum, r) => sum + r.summary.steps.sft + (r.summary.steps.copyWarmup ?? 0), 0),
       rlSteps: runs.reduce((sum, r) => sum + r.rlLines.length, 0),
       failedRlSteps: runs.reduce((sum, r) => sum + r.summary.failedRlSteps, 0),
