@@ -1,15 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { copySequences, DEFAULT_COPY_SEQUENCE_OPTIONS } from "./copy-sequences";
+import { copySequences, copySource, DEFAULT_COPY_SEQUENCE_OPTIONS } from "./copy-sequences";
 
 const sources = [
   Array.from({ length: 120 }, (_, i) => 300 + (i % 37)),
   Array.from({ length: 40 }, (_, i) => 500 + i),
 ];
 const vocabulary = new Set(sources.flat());
+const source = copySource(sources);
 
 describe("copySequences", () => {
   it("is a span, a gap, then the span again with the loss on the repeat after its first token", () => {
-    const rows = copySequences(sources, 64, 7, 3);
+    const rows = copySequences(source, 64, 7, 3);
     expect(rows).toHaveLength(64);
     const [spanMin, spanMax] = DEFAULT_COPY_SEQUENCE_OPTIONS.spanLength;
     const [gapMin, gapMax] = DEFAULT_COPY_SEQUENCE_OPTIONS.gapLength;
@@ -27,7 +28,7 @@ describe("copySequences", () => {
   });
 
   it("draws about randomShare of the spans at random and takes the rest as windows of a source", () => {
-    const rows = copySequences(sources, 400, 1, 0);
+    const rows = copySequences(source, 400, 1, 0);
     const isWindow = (span: number[]) =>
       sources.some((source) => source.some((_, start) => span.every((id, i) => source[start + i] === id)));
     const windows = rows.filter((row) => isWindow(row.ids)).length;
@@ -38,15 +39,15 @@ describe("copySequences", () => {
   });
 
   it("depends only on (seed, step)", () => {
-    expect(copySequences(sources, 8, 5, 11)).toEqual(copySequences(sources, 8, 5, 11));
-    expect(copySequences(sources, 8, 5, 11)).not.toEqual(copySequences(sources, 8, 5, 12));
-    expect(copySequences(sources, 8, 5, 11)).not.toEqual(copySequences(sources, 8, 6, 11));
+    expect(copySequences(source, 8, 5, 11)).toEqual(copySequences(source, 8, 5, 11));
+    expect(copySequences(source, 8, 5, 11)).not.toEqual(copySequences(source, 8, 5, 12));
+    expect(copySequences(source, 8, 5, 11)).not.toEqual(copySequences(source, 8, 6, 11));
   });
 
   it("refuses empty sources and impossible lengths, saying what to pass", () => {
-    expect(() => copySequences([[]], 4, 1, 0)).toThrow(/sources hold no tokens/);
+    expect(() => copySource([[]])).toThrow(/sources hold no tokens/);
     expect(() =>
-      copySequences(sources, 4, 1, 0, { spanLength: [1, 4], gapLength: [0, 2], randomShare: 0.5 }),
+      copySequences(source, 4, 1, 0, { spanLength: [1, 4], gapLength: [0, 2], randomShare: 0.5 }),
     ).toThrow(/2 ≤ min ≤ max/);
   });
 });

@@ -9,7 +9,9 @@ export { type ColdStartCall, type ColdStartPlan, coldStartPlan } from "./cold-st
 export { conversationMessages } from "./conversation";
 export {
   type CopySequenceOptions,
+  type CopySource,
   copySequences,
+  copySource,
   DEFAULT_COPY_SEQUENCE_OPTIONS,
 } from "./copy-sequences";
 export {

@@ -10,9 +10,11 @@ import {
 import { writeJsonl } from "@hdpo/tasks";
 import { type BackendName, tf, useBackend } from "@hdpo/tensor";
 import {
+  type CopySource,
   chatEncoding,
   conversationMessages,
   copySequences,
+  copySource,
   createModel,
   DEFAULT_COPY_SEQUENCE_OPTIONS,
   type RlState,
@@ -340,7 +342,7 @@ async function runSft(context: PhaseContext): Promise<boolean> {
   if (tooLong > 0) {
     progress.note(`sft: ${tooLong} demonstrations are longer than model.maxPositions and are left out`);
   }
-  const copySources = examples.map((e) => [...e.promptIds, ...e.ids]);
+  const copySources = copySource(examples.map((e) => [...e.promptIds, ...e.ids]));
   const optimizer = tf.train.adam(config.sft.learningRate);
   try {
     if (context.checkpoint?.position.phase === "sft") await context.checkpoint.restoreOptimizer(optimizer);
@@ -380,7 +382,7 @@ type SftLineMetrics = Omit<SftMetricsLine, "phase" | "step" | "timings">;
 function demonstrationStep(
   context: PhaseContext,
   optimizer: tf.Optimizer,
-  data: { examples: readonly TokenSequence[]; copySources: readonly (readonly number[])[] },
+  data: { examples: readonly TokenSequence[]; copySources: CopySource },
   at: number,
 ): SftLineMetrics {
   const { config, live } = context;
@@ -402,7 +404,7 @@ function demonstrationStep(
 function copyWarmupStep(
   context: PhaseContext,
   optimizer: tf.Optimizer,
-  sources: readonly (readonly number[])[],
+  sources: CopySource,
   step: number,
 ): SftLineMetrics {
   const { config, live } = context;
