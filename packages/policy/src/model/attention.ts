@@ -1,4 +1,6 @@
 import { tf } from "@hdpo/tensor";
+import { type AttentionMask, additiveMaskValues } from "./attention-mask";
+import { FusedAttentionKernel } from "./fused-attention-kernel";
 import { lastAxisSoftmax, matMul, swapLastAxes } from "./tensor-ops";
 
 /**
@@ -9,26 +11,77 @@ const PER_BLOCK_MIN_WORK = 32_768;
 
 /**
  * Scaled dot-product attention over K independent blocks: `softmax(q·kᵀ + mask)·v` with q `[K, M, d]`
- * (already scaled), keys and values `[K, S, d]`, and the additive mask `[K, M, S]` as plain data.
- * Returns `[K, M, d]`. Differentiable.
+ * (already scaled), keys and values `[K, S, d]`, and the mask as plain data. Returns `[K, M, d]`.
+ * Differentiable.
  *
- * On wasm, tfjs's BatchMatMul hands only a single 2-D product to XNNPACK and runs batches in a scalar
- * loop (about 0.5 GFLOP/s), so large blocks are attended one by one with 2-D matMuls, the mask made per
- * block from the plain data (see `attendBlockByBlock`).
+ * On wasm, a prefix mask (causal and padding: training, scoring, prefill) runs the fused kernel
+ * (`FusedAttentionKernel`) for all blocks at once. Otherwise: tfjs's BatchMatMul on wasm hands only a single
+ * 2-D product to XNNPACK and runs batches in a scalar loop (about 0.5 GFLOP/s), so large blocks are attended
+ * one by one with 2-D matMuls, the mask made per block from the plain data (see `attendBlockByBlock`).
  */
 export function attend(
   q: tf.Tensor3D,
   keys: tf.Tensor3D,
   values: tf.Tensor3D,
-  mask: Float32Array,
+  mask: AttentionMask,
 ): tf.Tensor3D {
   const [blocks, rows, headDim] = q.shape;
   const columns = keys.shape[1];
+  if (tf.getBackend() === "wasm" && mask.kind === "prefix" && fusedAttentionEnabled()) {
+    const kernel = FusedAttentionKernel.load();
+    const shape = { blocks, rows, keys: columns, dim: headDim };
+    if (kernel !== null && FusedAttentionKernel.supports(shape, mask.visibleKeys)) {
+      return attendFused(kernel, q, keys, values, mask.visibleKeys);
+    }
+  }
+  const additive = additiveMaskValues(mask, columns);
   if (tf.getBackend() !== "wasm" || blocks === 1 || rows * columns * headDim < PER_BLOCK_MIN_WORK) {
-    const scores = tf.add(matMul(q, swapLastAxes(keys)), tf.tensor3d(mask, [blocks, rows, columns]));
+    const scores = tf.add(matMul(q, swapLastAxes(keys)), tf.tensor3d(additive, [blocks, rows, columns]));
     return matMul(lastAxisSoftmax(scores) as tf.Tensor3D, values);
   }
-  return attendBlockByBlock(q, keys, values, mask);
+  return attendBlockByBlock(q, keys, values, additive);
+}
+
+/** `HDPO_FUSED_ATTENTION=0` turns the fused kernel off (to compare against the per-block path). */
+function fusedAttentionEnabled(): boolean {
+  return process.env.HDPO_FUSED_ATTENTION !== "0";
+}
+
+/**
+ * The fused path of `attend` as one op: the kernel's forward keeps the probabilities (plain data, held by the
+ * gradient closure) for its backward.
+ */
+function attendFused(
+  kernel: FusedAttentionKernel,
+  q: tf.Tensor3D,
+  keys: tf.Tensor3D,
+  values: tf.Tensor3D,
+  visible: Int32Array,
+): tf.Tensor3D {
+  const [blocks, rows, dim] = q.shape;
+  const shape = { blocks, rows, keys: keys.shape[1], dim };
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [qIn, kIn, vIn] = args as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    const inputs = {
+      q: qIn.dataSync() as Float32Array,
+      k: kIn.dataSync() as Float32Array,
+      v: vIn.dataSync() as Float32Array,
+      visible,
+    };
+    const forward = kernel.forward(shape, inputs);
+    return {
+      value: tf.tensor3d(forward.out, q.shape),
+      gradFunc: (dy: tf.Tensor) => {
+        const grads = kernel.backward(shape, inputs, forward, dy.dataSync() as Float32Array);
+        return [
+          tf.tensor3d(grads.dq, q.shape),
+          tf.tensor3d(grads.dk, keys.shape),
+          tf.tensor3d(grads.dv, values.shape),
+        ];
+      },
+    };
+  });
+  return op(q, keys, values) as tf.Tensor3D;
 }
 
 /**

@@ -8,7 +8,7 @@ import {
 } from "../model-config";
 import { PolicyError } from "../policy-error";
 import { attend } from "./attention";
-import { causalPaddingMask, decodeStepMask } from "./attention-mask";
+import { type AttentionMask, causalPaddingMask, decodeStepMask } from "./attention-mask";
 import { type GeneratedSequence, type GenerateOptions, generate } from "./generate";
 import { type SequenceBatch, type SequenceLogProbs, sequenceLogProbs } from "./log-probs";
 import { Prng } from "./prng";
@@ -38,12 +38,12 @@ export interface DecodeState {
   steps: number;
 }
 
-/** Where a batch of tokens sits: rows, tokens per row, each token's position, and the additive mask. */
+/** Where a batch of tokens sits: rows, tokens per row, each token's position, and which keys each query sees. */
 interface TokenLayout {
   rows: number;
   time: number;
   positions: number[];
-  mask: Float32Array;
+  mask: AttentionMask;
 }
 
 /** The initial standard deviation of every matrix (transformers' `initializer_range` default). */

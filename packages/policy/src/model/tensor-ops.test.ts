@@ -1,7 +1,7 @@
 import { tf, useBackend } from "@hdpo/tensor";
 import { beforeAll, describe, expect, it } from "vitest";
 import { attend } from "./attention";
-import { MASKED } from "./attention-mask";
+import { additiveMaskValues, causalPaddingMask, MASKED } from "./attention-mask";
 import { Prng } from "./prng";
 import { rotateHalfMatrix } from "./rotary";
 import {
@@ -173,12 +173,42 @@ describe.each(["cpu", "wasm"] as const)("tensor ops on %s", (backend) => {
         c as tf.Tensor3D,
       );
     const ours = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-      attend(a as tf.Tensor3D, b as tf.Tensor3D, c as tf.Tensor3D, mask);
+      attend(a as tf.Tensor3D, b as tf.Tensor3D, c as tf.Tensor3D, { kind: "additive", values: mask });
     const before = tf.memory().numTensors;
     const got = tf.tidy(() => Array.from(ours(q, k, v).dataSync()));
     expect(
       maxAbsDiff(
         got,
+        tf.tidy(() => Array.from(plain(q, k, v).dataSync())),
+      ),
+    ).toBeLessThan(1e-5);
+    expect(maxAbsDiff(weightedGrads(ours, [q, k, v]), weightedGrads(plain, [q, k, v]))).toBeLessThan(1e-4);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+  it("attends under a causal padding mask as under the same mask added to the scores (fused kernel on wasm)", () => {
+    // 3 rows of lengths 9, 4 and 1 over 2 key/value heads with 2 query heads each: blocks [6, 18, 9], head 8.
+    const mask = causalPaddingMask([9, 4, 1], 9, 2, 2);
+    expect(mask.kind).toBe("prefix");
+    const additive = additiveMaskValues(mask, 9);
+    const q = randomTensor([6, 18, 8], 21);
+    const k = randomTensor([6, 9, 8], 22);
+    const v = randomTensor([6, 9, 8], 23);
+    const plain = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.matMul(
+        tf.softmax(
+          tf.add(
+            tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, false, true),
+            tf.tensor3d(additive, [6, 18, 9]),
+          ),
+        ),
+        c as tf.Tensor3D,
+      );
+    const ours = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      attend(a as tf.Tensor3D, b as tf.Tensor3D, c as tf.Tensor3D, mask);
+    const before = tf.memory().numTensors;
+    expect(
+      maxAbsDiff(
+        tf.tidy(() => Array.from(ours(q, k, v).dataSync())),
         tf.tidy(() => Array.from(plain(q, k, v).dataSync())),
       ),
     ).toBeLessThan(1e-5);
