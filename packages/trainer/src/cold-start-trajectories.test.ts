@@ -3,6 +3,7 @@ import { generateSuite } from "@hdpo/tasks";
 import { InProcessToolExecutor, type ToolRuntime } from "@hdpo/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coldStartTrajectories } from "./cold-start-trajectories";
+import { directRationale } from "./direct-rationale";
 import { suiteRuntime, trainerSystemPrompt } from "./test-fixtures";
 
 const suite = generateSuite({ seed: 11, sizes: { train: 12, val: 1, test: 1 } });
@@ -72,5 +73,36 @@ describe("coldStartTrajectories over the real tools", () => {
       expect(trajectory.toolCalls).toBe(task.toolNecessity === "required" ? 1 : 0);
     }
     await expect(coldStartTrajectories(tasks, { tools, seed: 1, toolRate: 1.5 })).rejects.toThrow(/toolRate/);
+  });
+
+  it("reasons step by step in direct answers with directRationales, and only there", async () => {
+    const tools = new InProcessToolExecutor(runtime);
+    const tasks = generateSuite({
+      seed: 12,
+      families: ["direct"],
+      sizes: { train: 12, val: 0, test: 0 },
+      templates: { direct: ["compare-yes-no", "capital-choice"] },
+    }).tasks.train;
+    const worked = await coldStartTrajectories(tasks, {
+      tools,
+      seed: 3,
+      toolRate: 0,
+      directRationales: true,
+    });
+    const stock = await coldStartTrajectories(tasks, { tools, seed: 3, toolRate: 0 });
+    worked.forEach(({ task, trajectory }, i) => {
+      expect(trajectory.turns[0]!.text).toBe(
+        `<reason>${directRationale(task)}</reason><answer>${task.answer}</answer>`,
+      );
+      expect(stock[i]!.trajectory.turns[0]!.text).not.toContain(directRationale(task)!);
+    });
+    // Tool calls are unchanged by it.
+    const withTools = await coldStartTrajectories(tasks, {
+      tools,
+      seed: 3,
+      toolRate: 1,
+      directRationales: true,
+    });
+    for (const { trajectory } of withTools) expect(trajectory.toolCalls).toBe(1);
   });
 });

@@ -12,6 +12,8 @@ export interface ColdStartOptions {
   seed: number | string;
   /** Share of tool-unnecessary tasks that still call a tool; tool-required tasks always do. Default 0.95. */
   toolRate?: number;
+  /** Direct answers reason step by step where the template has a worked reason (`directRationale`). Default false. */
+  directRationales?: boolean;
   /** The system prompt of tasks without their own prompt (`systemPrompt({ tools })` of `@hdpo/tasks`). */
   systemPrompt?: string;
   /** Observation cut, as in the rollouts that will follow (default the agent loop's). */
@@ -49,7 +51,7 @@ export async function coldStartTrajectories(
     .filter((task) => (task.images?.length ?? 0) === 0)
     .map((task) => {
       const useTool = task.toolNecessity === "required" || random.chance(toolRate);
-      return { task, plan: coldStartPlan(task, random, useTool) };
+      return { task, plan: coldStartPlan(task, random, useTool, options.directRationales ?? false) };
     });
   const results: ColdStartTrajectory[] = new Array(jobs.length);
   const concurrency = options.concurrency ?? 4;

@@ -1,5 +1,6 @@
 import type { Task } from "@hdpo/core";
 import type { SeededRandom } from "@hdpo/tasks";
+import { directRationale } from "./direct-rationale";
 import { pythonSolution } from "./python-solution";
 
 /** The tool call a cold-start trajectory makes, or none. */
@@ -47,14 +48,21 @@ const FINAL_REASONS = [
 /**
  * The teacher's turns for one task in the reference format. Python-family tasks compute the answer with code,
  * search-family tasks query the corpus for the entity, and tool-unnecessary tasks still call Python when
- * `useTool` is set (the reflexive habit the paper's starting point has). Texts are templated but varied.
+ * `useTool` is set (the reflexive habit the paper's starting point has). Texts are templated but varied. With
+ * `directRationales`, direct answers reason step by step where `directRationale` has a worked reason.
  */
-export function coldStartPlan(task: Task, random: SeededRandom, useTool: boolean): ColdStartPlan {
+export function coldStartPlan(
+  task: Task,
+  random: SeededRandom,
+  useTool: boolean,
+  directRationales = false,
+): ColdStartPlan {
   const answer = Array.isArray(task.answer) ? task.answer[0]! : (task.answer as string);
   const finalTurn = (why: string): string => `<reason>${why}</reason><answer>${answer}</answer>`;
   const call = useTool ? toolCallFor(task, answer) : undefined;
   if (call === undefined) {
-    return { call: undefined, firstTurn: finalTurn(random.pick(DIRECT_REASONS)), finalTurn: "" };
+    const why = (directRationales ? directRationale(task) : undefined) ?? random.pick(DIRECT_REASONS);
+    return { call: undefined, firstTurn: finalTurn(why), finalTurn: "" };
   }
   const reasons =
     call.name === "search"

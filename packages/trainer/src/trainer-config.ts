@@ -46,6 +46,12 @@ export const TokenizerSettingsSchema = z.object({
 export const SftSettingsSchema = z.object({
   /** Share of cold-start trajectories that call a tool (reflexive use, also where unnecessary). */
   toolRate: z.number().min(0).max(1).default(0.95),
+  /**
+   * Demonstrations that answer without a tool reason step by step where a worked reason exists (comparing numbers
+   * digit by digit, finding the stated option: `directRationale`), instead of a stock sentence — so that a small
+   * policy can be right without its tools, which is what lets HDPO's tool channel prefer answering directly.
+   */
+  directRationales: z.boolean().default(false),
   /** Optimiser steps. */
   steps: positiveInt.default(200),
   /** Examples per step. */

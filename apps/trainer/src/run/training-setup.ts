@@ -83,6 +83,7 @@ export async function prepareTraining(
             tools,
             seed: config.seed,
             toolRate: config.sft.toolRate,
+            directRationales: config.sft.directRationales,
             systemPrompt: prompt,
             maxObservationTokens: config.rl.maxObservationTokens,
           });
