@@ -14,6 +14,7 @@ export {
   copySource,
   DEFAULT_COPY_SEQUENCE_OPTIONS,
 } from "./copy-sequences";
+export { directRationale } from "./direct-rationale";
 export {
   type GroupMember,
   groupsWithoutSignal,

@@ -6,6 +6,13 @@ export {
   type LayerCache,
   type PlainWeight,
 } from "./decoder-model";
+export {
+  type AttentionBlocksShape,
+  type AttentionForwardResult,
+  type AttentionGradients,
+  type AttentionInputs,
+  FusedAttentionKernel,
+} from "./fused-attention-kernel";
 export { type FinishReason, type GeneratedSequence, type GenerateOptions, generate } from "./generate";
 export { type SequenceBatch, type SequenceLogProbs, sequenceLogProbs } from "./log-probs";
 export { deriveSeed, Prng } from "./prng";
