@@ -152,13 +152,24 @@ export function claimCoupledDilemma(aggregates: ReproAggregates): ClaimResult {
   return result(1, claim, verdictOf([a, b]), lines, why);
 }
 
+/** What the study's runs shared that the explanations depend on. */
+export interface ClaimSettings {
+  /** Whether groups without a right answer (or, for the tool channel, without signal) were skipped. */
+  dynamicSampling: boolean;
+}
+
+const DEFAULT_CLAIM_SETTINGS: ClaimSettings = { dynamicSampling: false };
+
 /**
  * Claim 2, HDPO (w_tool 0.15) against its SFT start and GRPO, on the held-out test split:
  * (a) SFT unnecessary tool rate / HDPO's ≥ 10 (HDPO at 0 counts as ∞; undecided when SFT's is 0 or missing);
  * (b) HDPO's necessary tool rate ≥ 0.9 × SFT's;
  * (c) HDPO's accuracy ≥ GRPO's − GRPO's std over seeds.
  */
-export function claimHdpoEfficiency(aggregates: ReproAggregates): ClaimResult {
+export function claimHdpoEfficiency(
+  aggregates: ReproAggregates,
+  settings: ClaimSettings = DEFAULT_CLAIM_SETTINGS,
+): ClaimResult {
   const claim =
     "HDPO cuts tool use on tool-unnecessary tasks by ≥ 10× against the SFT start while keeping tool use on necessary tasks and matching or beating GRPO's accuracy.";
   const hdpo = primaryHdpo(aggregates.methods);
@@ -209,17 +220,24 @@ export function claimHdpoEfficiency(aggregates: ReproAggregates): ClaimResult {
   if (b === false) {
     const necessaryAccuracy = h.accuracyNecessary.mean;
     const gTrn = grpo.final.toolRateNecessary.mean;
-    // With no correct answer on tool-necessary tasks the tool channel has nothing to act on there: only the
-    // accuracy channel can have moved them, through the format term of all-wrong groups.
+    const neverRight = necessaryAccuracy === 0 && s.accuracyNecessary.mean === 0;
+    const fell = `necessary tool use fell to ${pct(hTrn)} from ${pct(sTrn)}`;
+    // With no correct answer on tool-necessary tasks the tool channel has nothing to act on there. Without dynamic
+    // sampling the accuracy channel moved them, through the format term of all-wrong groups; with it those groups
+    // are skipped, and the tasks only moved with the updates made on others.
     why.push(
-      necessaryAccuracy === 0 && s.accuracyNecessary.mean === 0
-        ? `necessary tool use fell to ${pct(hTrn)} from ${pct(sTrn)} although no tool-necessary task was ever answered ` +
-            "right, so the tool channel had nothing to act on there: the accuracy channel did it. In a group where every " +
-            "rollout is wrong, r_acc = 0.1·r_fmt, and GRPO's normalisation turns format differences into full-size " +
-            `advantages; an immediate answer is always well formed, a tool call can be garbled. GRPO alone ended at ${pct(gTrn)}.`
-        : `necessary tool use fell to ${pct(hTrn)} from ${pct(sTrn)}: the tool channel rewards fewer calls among correct ` +
-            "rollouts, and where a policy sometimes answers a tool-necessary task right without a tool (a lucky guess, " +
-            "a memorised fact), T = 0 wins its group.",
+      neverRight && settings.dynamicSampling
+        ? `${fell} although no tool-necessary task was ever answered right and dynamic sampling skips the groups ` +
+            "without a right answer, so no update was made on those tasks: the policy's tool choice there moved with " +
+            "the updates made on the tool-unnecessary tasks, which its features do not tell apart from them. " +
+            `GRPO alone ended at ${pct(gTrn)}.`
+        : neverRight
+          ? `${fell} although no tool-necessary task was ever answered right, so the tool channel had nothing to act ` +
+            "on there: the accuracy channel did it. In a group where every rollout is wrong, r_acc = 0.1·r_fmt, and " +
+            "GRPO's normalisation turns format differences into full-size advantages; an immediate answer is always " +
+            `well formed, a tool call can be garbled. GRPO alone ended at ${pct(gTrn)}.`
+          : `${fell}: the tool channel rewards fewer calls among correct rollouts, and where a policy sometimes ` +
+            "answers a tool-necessary task right without a tool (a lucky guess, a memorised fact), T = 0 wins its group.",
     );
   }
   if (c === false) {
@@ -388,10 +406,13 @@ function result(
 }
 
 /** The four claims of issue #9, in order. */
-export function evaluateClaims(aggregates: ReproAggregates): ClaimResult[] {
+export function evaluateClaims(
+  aggregates: ReproAggregates,
+  settings: ClaimSettings = DEFAULT_CLAIM_SETTINGS,
+): ClaimResult[] {
   return [
     claimCoupledDilemma(aggregates),
-    claimHdpoEfficiency(aggregates),
+    claimHdpoEfficiency(aggregates, settings),
     claimImplicitCurriculum(aggregates),
     claimWToolAblation(aggregates),
   ];

@@ -77,7 +77,7 @@ export async function reproCommand(args: readonly string[], io: CliIo): Promise<
     return 130;
   }
   const aggregates = aggregateRepro(result.runs, methods);
-  const claims = evaluateClaims(aggregates);
+  const claims = evaluateClaims(aggregates, { dynamicSampling: baseConfig.rl.dynamicSampling });
   const files = await writeReproductionReport({
     aggregates,
     claims,

@@ -120,7 +120,7 @@ first method's run) and gets the same RL compute.
 - Suite per family: ${config.suite.sizes.train} train / ${config.suite.sizes.test} test (${config.suite.families.join(", ")})
 - Model: hidden ${config.model.hiddenSize} × ${config.model.layers} layers, vocabulary ${config.tokenizer.vocabSize}
 - SFT: ${config.sft.steps} steps × ${config.sft.batchSize} examples (cold-start tool rate ${pctOf(config.sft.toolRate)})
-- RL, every method: ${rl.steps} steps × ${rl.batchPrompts} prompts × ${rl.groupSize} rollouts, learning rate ${rl.learningRate}, KL ${rl.klCoef}, entropy ${rl.entropyCoef}
+- RL, every method: ${rl.steps} steps × ${rl.batchPrompts} prompts × ${rl.groupSize} rollouts, learning rate ${rl.learningRate}, KL ${rl.klCoef}, entropy ${rl.entropyCoef}, dynamic sampling ${rl.dynamicSampling ? "on (groups without a right answer skipped)" : "off"}
 
 ${table(
   ["method", "advantage"],

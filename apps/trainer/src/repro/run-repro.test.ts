@@ -165,6 +165,8 @@ describe("the reproduction report", () => {
     }
     expect(markdown).toContain("## Compute");
     expect(markdown).toMatch(/Runs: 6 \(2 trained an SFT policy: 12 SFT steps in all\); RL steps: 12/);
+    // The setup states whether groups were skipped, which the claims' explanations depend on.
+    expect(markdown).toContain(`dynamic sampling ${baseConfig.rl.dynamicSampling ? "on" : "off"}`);
   });
 
   it("writes the figures as PNGs beside the page and links them", async () => {
