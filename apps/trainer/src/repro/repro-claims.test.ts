@@ -179,35 +179,23 @@ describe("claim 2: HDPO's efficiency", () => {
 
   it("blames the accuracy channel when necessary tool use falls though no necessary task was ever right", () => {
     const never = { ...SFT, accuracyNecessary: 0 };
-    const c = claimHdpoEfficiency(
-      study(
-        {
-          "hdpo-w0.15": {
-            final: { accuracy: 0.65, toolRateUnnecessary: 0, toolRateNecessary: 0.3, accuracyNecessary: 0 },
-            steps: RISING,
-          },
+    const aggregates = study(
+      {
+        "hdpo-w0.15": {
+          final: { accuracy: 0.65, toolRateUnnecessary: 0, toolRateNecessary: 0.3, accuracyNecessary: 0 },
+          steps: RISING,
         },
-        never,
-      ),
+      },
+      never,
     );
+    const c = claimHdpoEfficiency(aggregates);
     expect(c.verdict).toBe("fails");
     expect(c.why).toMatch(
       /necessary tool use fell to 30\.0% .*the accuracy channel did it.*r_acc = 0\.1·r_fmt/,
     );
     expect(c.why).not.toMatch(/lucky guess/);
     // With dynamic sampling those all-wrong groups were skipped: the explanation says so instead.
-    const skipped = claimHdpoEfficiency(
-      study(
-        {
-          "hdpo-w0.15": {
-            final: { accuracy: 0.65, toolRateUnnecessary: 0, toolRateNecessary: 0.3, accuracyNecessary: 0 },
-            steps: RISING,
-          },
-        },
-        never,
-      ),
-      { dynamicSampling: true },
-    );
+    const skipped = claimHdpoEfficiency(aggregates, { dynamicSampling: true });
     expect(skipped.why).toMatch(/necessary tool use fell to 30\.0% .*dynamic sampling skips/);
     expect(skipped.why).not.toMatch(/r_fmt/);
   });

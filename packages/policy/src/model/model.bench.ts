@@ -5,6 +5,7 @@ import { DecoderModel } from "./decoder-model";
 import {
   TRAINING_STEP_CONFIG as CONFIG,
   DEFAULT_PRESET_CONFIG,
+  plainTrainingStep,
   trainingStepBatch,
   trainingStepMultiplyAdds,
 } from "./training-step-case";
@@ -18,21 +19,6 @@ const { sequences, promptLengths } = trainingStepBatch(ROWS, TIME, PROMPT);
 await useBackend(process.env.HDPO_BACKEND === "cpu" ? "cpu" : "wasm");
 const model = DecoderModel.create(CONFIG, { seed: 1 });
 const optimizer = tf.train.adam(1e-3);
-
-function trainingStepOf(subject: DecoderModel, adam: tf.Optimizer, batch = { sequences, promptLengths }) {
-  return (): void => {
-    const loss = adam.minimize(
-      () => {
-        const { logProbs, mask } = subject.logProbs(batch);
-        return tf.div(tf.neg(tf.sum(logProbs)), tf.sum(mask)) as tf.Scalar;
-      },
-      true,
-      subject.trainableVariables(),
-    );
-    loss?.dataSync();
-    loss?.dispose();
-  };
-}
 
 // The trainer's `default` preset model on the same 32 × 128 tokens (ids drawn below its vocabulary).
 const presetModel = DecoderModel.create(DEFAULT_PRESET_CONFIG, { seed: 2 });
@@ -53,13 +39,17 @@ console.info(
 );
 
 describe(`DecoderModel on ${tf.getBackend()}`, () => {
-  bench("training step (forward + backward + Adam), 32 × 128 tokens", trainingStepOf(model, optimizer), {
-    iterations: 5,
-    warmupIterations: 1,
-  });
+  bench(
+    "training step (forward + backward + Adam), 32 × 128 tokens",
+    plainTrainingStep(model, optimizer, { sequences, promptLengths }),
+    {
+      iterations: 5,
+      warmupIterations: 1,
+    },
+  );
   bench(
     "training step of the default preset's model (hidden 64, MLP 192, vocab 1024), 32 × 128 tokens",
-    trainingStepOf(presetModel, presetOptimizer),
+    plainTrainingStep(presetModel, presetOptimizer, { sequences, promptLengths }),
     { iterations: 5, warmupIterations: 1 },
   );
   bench(

@@ -1,4 +1,6 @@
+import { tf } from "@hdpo/tensor";
 import { headDimOf, type ModelConfig, ModelConfigSchema } from "../model-config";
+import type { DecoderModel } from "./decoder-model";
 import type { SequenceBatch } from "./log-probs";
 import { Prng } from "./prng";
 
@@ -24,6 +26,26 @@ export function trainingStepBatch(rows = 32, time = 128, prompt = 16): SequenceB
       Array.from({ length: time }, () => Math.floor(prng.next() * TRAINING_STEP_CONFIG.vocab_size)),
     ),
     promptLengths: Array.from({ length: rows }, () => prompt),
+  };
+}
+
+/** One plain training step on one thread (mean NLL of the responses, `optimizer.minimize`), as a bench body. */
+export function plainTrainingStep(
+  model: DecoderModel,
+  optimizer: tf.Optimizer,
+  batch: SequenceBatch,
+): () => void {
+  return () => {
+    const loss = optimizer.minimize(
+      () => {
+        const { logProbs, mask } = model.logProbs(batch);
+        return tf.div(tf.neg(tf.sum(logProbs)), tf.sum(mask)) as tf.Scalar;
+      },
+      true,
+      model.trainableVariables(),
+    );
+    loss?.dataSync();
+    loss?.dispose();
   };
 }
 

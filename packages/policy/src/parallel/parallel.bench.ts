@@ -2,7 +2,11 @@ import { tf, useBackend } from "@hdpo/tensor";
 import { afterAll, bench, describe } from "vitest";
 import { DecoderModel } from "../model/decoder-model";
 import type { SequenceBatch } from "../model/log-probs";
-import { TRAINING_STEP_CONFIG as CONFIG, trainingStepBatch } from "../model/training-step-case";
+import {
+  TRAINING_STEP_CONFIG as CONFIG,
+  plainTrainingStep,
+  trainingStepBatch,
+} from "../model/training-step-case";
 import { createDataParallelTrainer, type DataParallelTrainer } from "./data-parallel-trainer";
 import { maskedNllLossModule } from "./masked-nll-loss";
 import { splitSequenceBatch } from "./split-sequence-batch";
@@ -18,17 +22,7 @@ const lossModule = maskedNllLossModule();
 // The plain single-process step of model.bench.ts.
 const plainModel = DecoderModel.create(CONFIG, { seed: 1 });
 const plainOptimizer = tf.train.adam(1e-3);
-function plainStep(): void {
-  const loss = plainOptimizer.minimize(
-    () => {
-      const { logProbs, mask } = plainModel.logProbs(batch);
-      return tf.div(tf.neg(tf.sum(logProbs)), tf.sum(mask)) as tf.Scalar;
-    },
-    true,
-    plainModel.trainableVariables(),
-  );
-  loss?.dispose();
-}
+const plainStep = plainTrainingStep(plainModel, plainOptimizer, batch);
 
 async function trainerOf(
   workers: number,
