@@ -48,16 +48,19 @@ const PAGE = 65_536;
 const DEFAULT_MAX_CALL_BYTES = 256 * 2 ** 20;
 
 /**
- * Views of blocks `[first, first + count)`: of a per-query array with `width` values per query row, and of a
- * per-key array (keys or values).
+ * Views of blocks `[first, first + count)`: of a per-query array with `width` values per query row, and of the
+ * forward inputs.
  */
 function blockRange(shape: AttentionBlocksShape, first: number, count: number) {
   const { rows, keys, dim } = shape;
+  const perQuery = <T extends Float32Array | Int32Array>(data: T, width: number): T =>
+    data.subarray(first * rows * width, (first + count) * rows * width) as T;
+  const perKey = (data: Float32Array): Float32Array =>
+    data.subarray(first * keys * dim, (first + count) * keys * dim);
   return {
-    perQuery: <T extends Float32Array | Int32Array>(data: T, width: number): T =>
-      data.subarray(first * rows * width, (first + count) * rows * width) as T,
-    perKey: (data: Float32Array): Float32Array =>
-      data.subarray(first * keys * dim, (first + count) * keys * dim),
+    perQuery,
+    /** q, k, v and the visible key counts of these blocks: the first four buffers of both kernel calls. */
+    inputs: (x: AttentionInputs) => [perQuery(x.q, dim), perKey(x.k), perKey(x.v), perQuery(x.visible, 1)],
   };
 }
 
@@ -117,29 +120,15 @@ export class FusedAttentionKernel {
       shape,
       4 * (rows * dim + 2 * keys * dim + rows + rows * dim + rows * stride),
       (first, blocks) => {
-        const { perQuery, perKey } = blockRange(shape, first, blocks);
-        const [q, k, v, visible, outAt, probsAt, scratch] = this.place([
-          perQuery(inputs.q, dim),
-          perKey(inputs.k),
-          perKey(inputs.v),
-          perQuery(inputs.visible, 1),
+        const range = blockRange(shape, first, blocks);
+        const offsets = this.place([
+          ...range.inputs(inputs),
           blocks * rows * dim,
           blocks * rows * stride,
           this.exports.scratchBytes(rows, keys, dim) / 4,
         ]);
-        this.exports.attentionForward(
-          blocks,
-          rows,
-          keys,
-          dim,
-          q!,
-          k!,
-          v!,
-          visible!,
-          outAt!,
-          probsAt!,
-          scratch!,
-        );
+        this.exports.attentionForward(blocks, rows, keys, dim, ...offsets);
+        const [, , , , outAt, probsAt] = offsets;
         out.set(this.view(outAt!, blocks * rows * dim), first * rows * dim);
         probs.set(this.view(probsAt!, blocks * rows * stride), first * rows * stride);
       },
@@ -167,37 +156,19 @@ export class FusedAttentionKernel {
     const dv = new Float32Array(inputs.v.length);
     const perBlockBytes = 4 * (5 * rows * dim + 4 * keys * dim + rows + rows * stride);
     this.inChunks(shape, perBlockBytes, (first, blocks) => {
-      const { perQuery, perKey } = blockRange(shape, first, blocks);
-      const [q, k, v, visible, out, probs, gradient, dqAt, dkAt, dvAt, scratch] = this.place([
-        perQuery(inputs.q, dim),
-        perKey(inputs.k),
-        perKey(inputs.v),
-        perQuery(inputs.visible, 1),
-        perQuery(forward.out, dim),
-        perQuery(forward.probs, stride),
-        perQuery(dOut, dim),
+      const range = blockRange(shape, first, blocks);
+      const offsets = this.place([
+        ...range.inputs(inputs),
+        range.perQuery(forward.out, dim),
+        range.perQuery(forward.probs, stride),
+        range.perQuery(dOut, dim),
         blocks * rows * dim,
         blocks * keys * dim,
         blocks * keys * dim,
         this.exports.scratchBytes(rows, keys, dim) / 4,
       ]);
-      this.exports.attentionBackward(
-        blocks,
-        rows,
-        keys,
-        dim,
-        q!,
-        k!,
-        v!,
-        visible!,
-        out!,
-        probs!,
-        gradient!,
-        dqAt!,
-        dkAt!,
-        dvAt!,
-        scratch!,
-      );
+      this.exports.attentionBackward(blocks, rows, keys, dim, ...offsets);
+      const [, , , , , , , dqAt, dkAt, dvAt] = offsets;
       dq.set(this.view(dqAt!, blocks * rows * dim), first * rows * dim);
       dk.set(this.view(dkAt!, blocks * keys * dim), first * keys * dim);
       dv.set(this.view(dvAt!, blocks * keys * dim), first * keys * dim);
