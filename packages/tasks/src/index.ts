@@ -31,6 +31,7 @@ export {
   type SystemPromptOptions,
   systemPrompt,
 } from "./prompt/system-prompt";
+export { BalancedLabels } from "./random/balanced-labels";
 export { InventedNames } from "./random/invented-names";
 export { SeededRandom } from "./random/seeded-random";
 export { answerInText, answerSubstringOf } from "./suite/answer-in-prompt";

@@ -29,6 +29,15 @@ describe("directRationale", () => {
     ).toBe("7 has 1 digit and 53 has 2 digits, so 53 is larger: 7 is smaller than 53.");
   });
 
+  it("reads a number's parity off its last digit", () => {
+    expect(directRationale(task("Is 4827 an even number? Answer yes or no.", "no", "parity-yes-no"))).toBe(
+      "4827 ends in 7, which is odd: 4827 is not even.",
+    );
+    expect(directRationale(task("Yes or no: is the number 30 even?", "yes", "parity-yes-no"))).toBe(
+      "30 ends in 0, which is even: 30 is even.",
+    );
+  });
+
   it("points at the option that names the stated capital", () => {
     const question =
       "The capital of the invented country Sepogux is Zoufashor. Which city is the capital of Sepogux?\nA. Loufaelyn\nB. Zoufashor\nC. Moshound\nAnswer with the option's letter.";
@@ -43,17 +52,17 @@ describe("directRationale", () => {
     expect(directRationale(task("Which city?\nA. X", "B", "capital-choice"))).toBeUndefined();
   });
 
-  it("agrees with the gold answer on every generated comparison and choice", () => {
+  it("agrees with the gold answer on every generated comparison, parity question and choice", () => {
     const suite = generateSuite({
       seed: 3,
       families: ["direct"],
       sizes: { train: 300, val: 0, test: 0 },
-      templates: { direct: ["compare-yes-no", "capital-choice"] },
+      templates: { direct: ["compare-yes-no", "capital-choice", "parity-yes-no"] },
     });
     for (const t of suite.tasks.train) {
       const reason = directRationale(t);
       expect(reason, t.question).toBeDefined();
-      if (t.extraInfo?.template === "compare-yes-no") {
+      if (t.extraInfo?.template === "compare-yes-no" || t.extraInfo?.template === "parity-yes-no") {
         expect(reason!.includes(" is not "), t.question).toBe(t.answer === "no");
       } else {
         expect(reason!.endsWith(`option ${t.answer as string}.`)).toBe(true);

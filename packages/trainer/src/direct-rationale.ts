@@ -2,14 +2,15 @@ import type { Task } from "@hdpo/core";
 
 /**
  * A worked reason for answering a tool-unnecessary task without a tool, for the templates where one helps a small
- * model: comparing two numbers digit by digit (`compare-yes-no`), and finding the stated capital among the options
- * (`capital-choice`). Each step is a copy or a one-digit comparison, which a small model learns; the stock
+ * model: comparing two numbers digit by digit (`compare-yes-no`), reading a number's parity off its last digit
+ * (`parity-yes-no`), and finding the stated capital among the options (`capital-choice`). Each step is a copy or a one-digit comparison, which a small model learns; the stock
  * sentence ("The answer is given in the question.") asks it to compare two numbers in the single token it answers
  * with. Undefined for other templates, or when the question does not have the template's shape.
  */
 export function directRationale(task: Task): string | undefined {
   const template = task.extraInfo?.template;
   if (template === "compare-yes-no") return comparisonRationale(task.question);
+  if (template === "parity-yes-no") return parityRationale(task.question);
   if (template === "capital-choice") return choiceRationale(task.question, answerOf(task));
   return undefined;
 }
@@ -47,6 +48,17 @@ const PLACES = ["ones", "tens", "hundreds"];
 
 function digits(count: number): string {
   return count === 1 ? "1 digit" : `${count} digits`;
+}
+
+const PARITY = /\b(\d+) (?:an )?(even|odd)\b/i;
+
+function parityRationale(question: string): string | undefined {
+  const match = PARITY.exec(question);
+  if (match === null) return undefined;
+  const [, number, parity] = match as unknown as [string, string, "even" | "odd"];
+  const last = number.at(-1)!;
+  const actual = Number(last) % 2 === 0 ? "even" : "odd";
+  return `${number} ends in ${last}, which is ${actual}: ${number} is ${actual === parity ? "" : "not "}${parity}.`;
 }
 
 function choiceRationale(question: string, letter: string): string | undefined {

@@ -29,13 +29,13 @@ describe("pythonSolution", () => {
       seed: 8,
       families: ["python", "direct"],
       sizes: { train: 24, val: 0, test: 1 },
-      templates: { direct: ["compare-yes-no", "larger-number", "one-digit-arithmetic"] },
+      templates: { direct: ["compare-yes-no", "larger-number", "one-digit-arithmetic", "parity-yes-no"] },
     });
     const solved = suite.tasks.train.flatMap((task) => {
       const code = pythonSolution(task);
       return code === undefined ? [] : [{ task, code }];
     });
-    expect(new Set(solved.map(({ task }) => task.extraInfo?.template)).size).toBe(8);
+    expect(new Set(solved.map(({ task }) => task.extraInfo?.template)).size).toBe(9);
     // One interpreter for all: each solution runs in its own namespace and its output is framed.
     const program = solved.map(({ code }) => `exec(${JSON.stringify(code)}, {})\nprint("---")`).join("\n");
     const outputs = execFileSync("python3", ["-c", program], { encoding: "utf8" }).split("---\n");

@@ -38,6 +38,11 @@ export function pythonSolution(task: Task): string | undefined {
       const relation = /\bsmaller\b/.test(q) ? "<" : ">";
       return b !== undefined ? `print("yes" if ${a} ${relation} ${b} else "no")` : undefined;
     }
+    case "parity-yes-no": {
+      const [number] = integers(q);
+      const remainder = /\bodd\b/.test(q) ? 1 : 0;
+      return number !== undefined ? `print("yes" if ${number} % 2 == ${remainder} else "no")` : undefined;
+    }
     case "larger-number": {
       const [a, b] = integers(q);
       return b !== undefined ? `print(max(${a}, ${b}))` : undefined;

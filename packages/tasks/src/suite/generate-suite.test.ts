@@ -25,6 +25,8 @@ function trivialAnswer(question: string): string | undefined {
     const [a, b] = [Number(comparison[1]), Number(comparison[3])];
     return (comparison[2] === "larger" ? a > b : a < b) ? "yes" : "no";
   }
+  const parity = /(\d+) (?:an )?(even|odd)\b/.exec(question);
+  if (parity !== null) return (Number(parity[1]) % 2 === 0) === (parity[2] === "even") ? "yes" : "no";
   const capital = /(?:capital of the invented country \S+ is (\S+)\.|^(\S+) is the capital city)/.exec(
     question,
   );
@@ -146,7 +148,7 @@ describe("tool necessity", () => {
       const answer = task.answer as string;
       const template = task.extraInfo!.template;
       // Yes/no and option letters appear in every such prompt: only the rule can tell the right one.
-      if (template === "compare-yes-no" || template === "capital-choice") {
+      if (["compare-yes-no", "capital-choice", "parity-yes-no"].includes(String(template))) {
         expect(trivialAnswer(task.question), task.question).toBe(answer);
       } else {
         expect(
@@ -262,6 +264,46 @@ describe("generateSuite templates", () => {
       templates: { search: ["town-population"] },
     };
     expect(generateSuite(options)).toEqual(generateSuite(options));
+  });
+
+  it("balances the answers of closed-answer templates within every split, for any mix of templates", () => {
+    for (const templates of [
+      ["compare-yes-no", "capital-choice", "parity-yes-no"],
+      ["compare-yes-no"],
+      undefined,
+    ]) {
+      const suite = generateSuite({
+        seed: 9,
+        families: ["direct"],
+        sizes: { train: 301, val: 7, test: 64 },
+        ...(templates !== undefined ? { templates: { direct: templates } } : {}),
+      });
+      for (const split of SPLIT_NAMES) {
+        const counts = (template: string, labels: readonly string[]) => {
+          const tasks = suite.tasks[split].filter((task) => task.extraInfo?.template === template);
+          return labels.map((label) => tasks.filter((task) => task.answer === label).length);
+        };
+        for (const [template, labels] of [
+          ["compare-yes-no", ["yes", "no"]],
+          ["parity-yes-no", ["yes", "no"]],
+          ["capital-choice", ["A", "B", "C"]],
+        ] as const) {
+          const perLabel = counts(template, labels);
+          expect(
+            Math.max(...perLabel) - Math.min(...perLabel),
+            `${template} in ${split}: ${perLabel}`,
+          ).toBeLessThanOrEqual(1);
+        }
+      }
+      // The answers stay right (the trivial rule recomputes them from the question).
+      for (const task of suite.tasks.train) {
+        if (
+          ["compare-yes-no", "capital-choice", "parity-yes-no"].includes(String(task.extraInfo?.template))
+        ) {
+          expect(trivialAnswer(task.question)).toBe(task.answer);
+        }
+      }
+    }
   });
 
   it("names unknown templates and families", () => {

@@ -1,4 +1,5 @@
 import type { Task } from "@hdpo/core";
+import { BalancedLabels } from "../random/balanced-labels";
 import { InventedNames } from "../random/invented-names";
 import { SeededRandom } from "../random/seeded-random";
 import { TasksError } from "../tasks-error";
@@ -70,8 +71,13 @@ export function generateSuite(options: SuiteOptions): Suite {
     const random = root.fork(`family:${family}`);
     const generator = GENERATORS[family];
     for (const split of SPLIT_NAMES) {
+      const context: FamilyContext = {
+        random,
+        names,
+        labels: new BalancedLabels(root.fork(`labels:${family}:${split}`)),
+      };
       for (let index = 0; index < sizes[family][split]; index++) {
-        const draw = (): DrawnTask => drawFromTemplates(generator, { random, names }, allowed[family]);
+        const draw = (): DrawnTask => drawFromTemplates(generator, context, allowed[family]);
         let drawn = draw();
         for (let repeats = 0; seen.has(drawn.uniqueKey ?? drawn.question); repeats++) {
           if (repeats >= MAX_REPEATED_DRAWS) {
@@ -79,8 +85,10 @@ export function generateSuite(options: SuiteOptions): Suite {
               `the ${family} family ran out of distinct questions after ${seen.size} tasks; ask for fewer ${family} tasks.`,
             );
           }
+          context.labels.giveBack();
           drawn = draw();
         }
+        context.labels.keep();
         seen.add(drawn.uniqueKey ?? drawn.question);
         for (const document of drawn.documents ?? []) {
           if (documentIds.has(document.id)) throw new Error(`corpus document id ${document.id} drawn twice`);
@@ -122,6 +130,7 @@ function drawFromTemplates(
   for (let attempt = 0; ; attempt++) {
     const drawn = generator.draw(context);
     if (allowed === undefined || allowed.has(String(drawn.extraInfo.template))) return drawn;
+    context.labels.giveBack();
     if (attempt >= MAX_OFF_TEMPLATE_DRAWS) {
       throw new TasksError(
         `the ${generator.family} family drew no task of the templates ${[...allowed].join(", ")} in ${MAX_OFF_TEMPLATE_DRAWS} tries.`,

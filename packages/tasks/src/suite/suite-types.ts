@@ -1,4 +1,5 @@
 import type { Task, ToolNecessity } from "@hdpo/core";
+import type { BalancedLabels } from "../random/balanced-labels";
 import type { InventedNames } from "../random/invented-names";
 import type { SeededRandom } from "../random/seeded-random";
 
@@ -68,10 +69,14 @@ export interface DrawnTask {
   documents?: CorpusDoc[];
 }
 
-/** What a family's `draw` gets: its own random stream and the suite-wide registry of invented names. */
+/**
+ * What a family's `draw` gets: its own random stream, the suite-wide registry of invented names, and the split's
+ * balanced answers for closed-answer templates.
+ */
 export interface FamilyContext {
   random: SeededRandom;
   names: InventedNames;
+  labels: BalancedLabels;
 }
 
 /** A task family: draws one task at a time; the suite drops drafts whose question it has seen. */

@@ -103,34 +103,59 @@ const personFact: Template = ({ random, names }) => {
   return unnecessary(question, town, "person-town");
 };
 
-const compareYesNo: Template = ({ random }) => {
-  const a = random.int(1, 99);
+/** A yes/no comparison; the split's answers are balanced (`BalancedLabels`), so "always no" scores exactly half. */
+const compareYesNo: Template = ({ random, labels }) => {
+  let a = random.int(1, 99);
   let b = random.int(1, 99);
   while (b === a) b = random.int(1, 99);
   const relation = random.pick(["larger", "smaller"] as const);
-  const holds = relation === "larger" ? a > b : a < b;
+  const answer = labels.next("compare-yes-no", ["yes", "no"] as const);
+  // a ≠ b, so swapping them flips whether the strict relation holds.
+  if ((relation === "larger" ? a > b : a < b) !== (answer === "yes")) [a, b] = [b, a];
   const question = random.pick([
     `Is ${a} ${relation} than ${b}? Answer yes or no.`,
     `Yes or no: is ${a} ${relation} than ${b}?`,
     `Answer with yes or no. Is the number ${a} ${relation} than the number ${b}?`,
   ]);
-  return unnecessary(question, holds ? "yes" : "no", "compare-yes-no");
+  return unnecessary(question, answer, "compare-yes-no");
+};
+
+/**
+ * Whether a number is even or odd: read off its last digit, which a small model can do without copying anything
+ * (the digits are tokens of their own); balanced yes/no like `compare-yes-no`.
+ */
+const parityYesNo: Template = ({ random, labels }) => {
+  const parity = random.pick(["even", "odd"] as const);
+  const answer = labels.next("parity-yes-no", ["yes", "no"] as const);
+  const even = (parity === "even") === (answer === "yes");
+  const number = 2 * random.int(even ? 1 : 0, 4999) + (even ? 0 : 1);
+  const question = random.pick([
+    `Is ${number} an ${parity} number? Answer yes or no.`,
+    `Yes or no: is the number ${number} ${parity}?`,
+    `Answer with yes or no. Is ${number} ${parity}?`,
+  ]);
+  return unnecessary(question, answer, "parity-yes-no");
 };
 
 const CHOICE_LETTERS = ["A", "B", "C"] as const;
 
-/** A multiple-choice question whose answer is stated in the prompt (the benchmarks' option-letter format). */
-const capitalChoice: Template = ({ random, names }) => {
+/**
+ * A multiple-choice question whose answer is stated in the prompt (the benchmarks' option-letter format); the
+ * right option's letter is balanced over the split.
+ */
+const capitalChoice: Template = ({ random, names, labels }) => {
   const country = names.next();
   const city = names.next();
-  const options = random.shuffle([city, names.next(), names.next()]);
+  const options = random.shuffle([names.next(), names.next()]);
+  const answer = labels.next("capital-choice", CHOICE_LETTERS);
+  options.splice(CHOICE_LETTERS.indexOf(answer), 0, city);
   const listed = options.map((option, i) => `${CHOICE_LETTERS[i]}. ${option}`).join("\n");
   const fact = random.pick([
     `The capital of the invented country ${country} is ${city}.`,
     `${city} is the capital city of ${country}, a fictional kingdom.`,
   ]);
   const question = `${fact} Which city is the capital of ${country}?\n${listed}\nAnswer with the option's letter.`;
-  return unnecessary(question, CHOICE_LETTERS[options.indexOf(city)]!, "capital-choice");
+  return unnecessary(question, answer, "capital-choice");
 };
 
 function capitalise(text: string): string {
@@ -145,6 +170,7 @@ const TEMPLATES: readonly Template[] = [
   personFact,
   compareYesNo,
   capitalChoice,
+  parityYesNo,
 ];
 
 /** Tool-unnecessary tasks: the answer is in the prompt, or one step of mental arithmetic away. */
@@ -159,6 +185,7 @@ export const directFamily: TaskFamilyGenerator = {
     "person-town",
     "compare-yes-no",
     "capital-choice",
+    "parity-yes-no",
   ],
   draw(context) {
     return context.random.pick(TEMPLATES)(context);
