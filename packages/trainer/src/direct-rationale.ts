@@ -3,9 +3,10 @@ import type { Task } from "@hdpo/core";
 /**
  * A worked reason for answering a tool-unnecessary task without a tool, for the templates where one helps a small
  * model: comparing two numbers digit by digit (`compare-yes-no`), reading a number's parity off its last digit
- * (`parity-yes-no`), and finding the stated capital among the options (`capital-choice`). Each step is a copy or a one-digit comparison, which a small model learns; the stock
- * sentence ("The answer is given in the question.") asks it to compare two numbers in the single token it answers
- * with. Undefined for other templates, or when the question does not have the template's shape.
+ * (`parity-yes-no`), and finding the stated capital among the options (`capital-choice`). Each step is a copy or a
+ * one-digit comparison, which a small model learns; the stock sentence ("The answer is given in the question.") asks
+ * it to compare two numbers in the single token it answers with. Undefined for other templates, or when the question
+ * does not have the template's shape.
  */
 export function directRationale(task: Task): string | undefined {
   const template = task.extraInfo?.template;

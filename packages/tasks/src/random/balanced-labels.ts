@@ -4,7 +4,7 @@ import type { SeededRandom } from "./seeded-random";
  * The answers of closed-answer templates (yes/no, an option letter), dealt in shuffled rounds so that within a split
  * every label comes up equally often (±1). A policy that always gives the same answer then scores exactly chance on
  * them, so a change in accuracy measures what a policy learnt, not which label a split happened to favour (on 30
- * yes/no tasks drawn at random, the majority label alone is worth 60 % as often as not).
+ * yes/no tasks drawn at random, a constant answer lands 2 tasks or more off chance on 58 % of splits).
  *
  * A draw the suite rejects (a repeated question, a template it does not want) gives its labels back, so only the
  * tasks kept count towards the balance.

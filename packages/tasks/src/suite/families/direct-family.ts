@@ -122,7 +122,7 @@ const compareYesNo: Template = ({ random, labels }) => {
 
 /**
  * Whether a number is even or odd: read off its last digit, which a small model can do without copying anything
- * (the digits are tokens of their own); balanced yes/no like `compare-yes-no`.
+ * (a tokenizer that splits digits gives the last one a token of its own); balanced yes/no like `compare-yes-no`.
  */
 const parityYesNo: Template = ({ random, labels }) => {
   const parity = random.pick(["even", "odd"] as const);
