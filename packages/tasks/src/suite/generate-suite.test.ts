@@ -9,6 +9,8 @@ import { SPLIT_NAMES, type Suite, TASK_FAMILIES } from "./suite-types";
 const SIZES = { train: 24, val: 8, test: 12 };
 // One suite shared by the read-only checks below (image rendering dominates generation time).
 const suite = generateSuite({ seed: 11, sizes: SIZES });
+/** The direct templates whose answer (yes/no, an option letter) appears in every prompt of its kind. */
+const CLOSED_ANSWER_TEMPLATES = ["compare-yes-no", "capital-choice", "parity-yes-no"];
 const allTasks = (s: Suite): Task[] => SPLIT_NAMES.flatMap((split) => s.tasks[split]);
 const ofFamily = (family: string) => allTasks(suite).filter((task) => task.category === family);
 
@@ -148,7 +150,7 @@ describe("tool necessity", () => {
       const answer = task.answer as string;
       const template = task.extraInfo!.template;
       // Yes/no and option letters appear in every such prompt: only the rule can tell the right one.
-      if (["compare-yes-no", "capital-choice", "parity-yes-no"].includes(String(template))) {
+      if (CLOSED_ANSWER_TEMPLATES.includes(String(template))) {
         expect(trivialAnswer(task.question), task.question).toBe(answer);
       } else {
         expect(
@@ -267,11 +269,7 @@ describe("generateSuite templates", () => {
   });
 
   it("balances the answers of closed-answer templates within every split, for any mix of templates", () => {
-    for (const templates of [
-      ["compare-yes-no", "capital-choice", "parity-yes-no"],
-      ["compare-yes-no"],
-      undefined,
-    ]) {
+    for (const templates of [CLOSED_ANSWER_TEMPLATES, ["compare-yes-no"], undefined]) {
       const suite = generateSuite({
         seed: 9,
         families: ["direct"],
@@ -297,9 +295,7 @@ describe("generateSuite templates", () => {
       }
       // The answers stay right (the trivial rule recomputes them from the question).
       for (const task of suite.tasks.train) {
-        if (
-          ["compare-yes-no", "capital-choice", "parity-yes-no"].includes(String(task.extraInfo?.template))
-        ) {
+        if (CLOSED_ANSWER_TEMPLATES.includes(String(task.extraInfo?.template))) {
           expect(trivialAnswer(task.question)).toBe(task.answer);
         }
       }
