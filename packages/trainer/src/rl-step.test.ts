@@ -207,6 +207,55 @@ describe("rlStep", () => {
     model.dispose();
   });
 
+  it("dynamic sampling draws new batches of prompts until B groups are kept, at most dynamicSamplingBatches", async () => {
+    const many = pipeline.suite.tasks.train.filter((task) => (task.images?.length ?? 0) === 0);
+    const settings = { ...SETTINGS, maxResponseTokens: 48, dynamicSampling: true, dynamicSamplingBatches: 3 };
+    // An untrained model is never right: every group lacks signal, so the step draws all three batches.
+    const blank = pipeline.createModel(9);
+    const state = stateFor(blank, { tasks: many, step: 4 });
+    const refilled = await rlStep(state, settings);
+    expect(refilled.metrics.generationBatches).toBe(3);
+    expect(refilled.metrics.prompts).toBe(6);
+    const taskIds = [...new Set(refilled.trajectories.map((t) => t.taskId))];
+    expect(taskIds).toHaveLength(6); // new prompts in each batch
+    expect(refilled.metrics.skippedGroups).toBe(6);
+    expect(refilled.advantages.every((a) => a === null)).toBe(true);
+    // The first batch is the one a step without refill draws.
+    const single = await rlStep(state, { ...settings, dynamicSamplingBatches: 1 });
+    expect(single.metrics.generationBatches).toBe(1);
+    expect(taskIds.slice(0, 2)).toEqual([...new Set(single.trajectories.map((t) => t.taskId))]);
+    state.optimizer.dispose();
+    blank.dispose();
+    // A policy that is right some of the time on a task it learnt: with B = 1 the step stops at the first batch
+    // that keeps a group, and trains on that group alone.
+    const model = clone(sftModel);
+    const pool = [...tasks, ...many.filter((t) => !tasks.includes(t)).slice(0, 4)];
+    const trained = stateFor(model, { tasks: pool });
+    const filledEarly: number[] = [];
+    for (let step = 0; step < 6; step++) {
+      const { metrics, advantages, trajectories } = await rlStep(
+        { ...trained, step },
+        { ...SETTINGS, batchPrompts: 1, dynamicSampling: true, dynamicSamplingBatches: 3 },
+      );
+      const trainedGroups = new Set(
+        trajectories.filter((_, i) => advantages[i] !== null).map((t) => t.groupId),
+      );
+      expect(metrics.prompts).toBe(metrics.generationBatches);
+      if (trainedGroups.size === 1) {
+        // Every batch before the last was skipped; the last one filled the update.
+        expect(metrics.skippedGroups).toBe(metrics.generationBatches - 1);
+        if (metrics.generationBatches < 3) filledEarly.push(step);
+      } else {
+        expect(trainedGroups.size).toBe(0);
+        expect(metrics.generationBatches).toBe(3);
+        expect(metrics.skippedGroups).toBe(3);
+      }
+    }
+    expect(filledEarly.length).toBeGreaterThan(0);
+    trained.optimizer.dispose();
+    model.dispose();
+  }, 120_000);
+
   it("runs PPO epochs over mini-batches, with π_old recomputed by the training forward pass", async () => {
     const model = clone(sftModel);
     const state = stateFor(model);

@@ -58,6 +58,8 @@ export interface RlStepMetrics extends UpdateMetrics {
   groupsWithQualifyingPair: number;
   /** Groups skipped by dynamic sampling (all correct or all wrong). */
   skippedGroups: number;
+  /** Batches of B prompts rolled out this step: 1, or more when dynamic sampling drew more to fill the update. */
+  generationBatches: number;
   timings: { rolloutMs: number; judgeMs: number; updateMs: number; totalMs: number };
 }
 
@@ -82,51 +84,77 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
   }
   const began = performance.now();
   const stepSeed = deriveSeed(state.seed, state.step);
-  const prompts = samplePrompts(state.tasks, settings.batchPrompts, state.seed, state.step);
-  const tasksById = new Map(prompts.map((task) => [task.id, task]));
   const encoding = chatEncoding(state.tokenizer);
   const policy = new TurnSeededPolicy(
     new LocalPolicy({ model: state.model, tokenizer: state.tokenizer }),
     stepSeed,
   );
-
-  const trajectories = await rollout(prompts, {
-    policy,
-    tools: state.tools,
-    groupSize: settings.groupSize,
-    concurrency: settings.concurrency,
-    sampling: { temperature: settings.temperature, topP: settings.topP },
-    maxTurns: settings.maxTurns,
-    maxResponseTokens: settings.maxResponseTokens,
-    maxActionTokens: settings.maxResponseTokens,
-    maxObservationTokens: settings.maxObservationTokens,
-    countTokens: encoding.countTokens,
-    encodePrompt: encoding.encodePrompt,
-    encodeObservation: encoding.encodeObservation,
-    makeTrajectoryId: (taskId, index) => `rl-${state.seed}-${state.step}-${taskId}-${index}`,
-    ...(state.systemPrompt !== undefined ? { systemPrompt: state.systemPrompt } : {}),
-  });
-  const rolledOut = performance.now();
-
-  const scores = await scoreRollouts(trajectories, tasksById, state.judge);
+  const scope = toolTermScope(settings.advantage, settings.wTool);
+  // DAPO's dynamic sampling draws further batches of B prompts (new ones) until B groups with signal are kept, at
+  // most `dynamicSamplingBatches` in all (verl's max_num_gen_batches); without it a step skips and trains on fewer.
+  const maxBatches = settings.dynamicSampling ? settings.dynamicSamplingBatches : 1;
+  const prompts: Task[] = [];
+  const trajectories: Trajectory[] = [];
+  const scores: RolloutScore[] = [];
+  const skippedGroups = new Set<string | number>();
+  const keptGroups: (string | number)[] = [];
+  let generationBatches = 0;
+  let rolloutMs = 0;
+  let judgeMs = 0;
+  while (generationBatches < maxBatches && keptGroups.length < settings.batchPrompts) {
+    const drawnIds = new Set(prompts.map((task) => task.id));
+    const remaining = state.tasks.filter((task) => !drawnIds.has(task.id));
+    if (remaining.length === 0) break;
+    const batch = samplePrompts(remaining, settings.batchPrompts, state.seed, state.step, generationBatches);
+    generationBatches += 1;
+    const started = performance.now();
+    const batchTrajectories = await rollout(batch, {
+      policy,
+      tools: state.tools,
+      groupSize: settings.groupSize,
+      concurrency: settings.concurrency,
+      sampling: { temperature: settings.temperature, topP: settings.topP },
+      maxTurns: settings.maxTurns,
+      maxResponseTokens: settings.maxResponseTokens,
+      maxActionTokens: settings.maxResponseTokens,
+      maxObservationTokens: settings.maxObservationTokens,
+      countTokens: encoding.countTokens,
+      encodePrompt: encoding.encodePrompt,
+      encodeObservation: encoding.encodeObservation,
+      makeTrajectoryId: (taskId, index) => `rl-${state.seed}-${state.step}-${taskId}-${index}`,
+      ...(state.systemPrompt !== undefined ? { systemPrompt: state.systemPrompt } : {}),
+    });
+    const rolledOut = performance.now();
+    const batchScores = await scoreRollouts(
+      batchTrajectories,
+      new Map(batch.map((t) => [t.id, t])),
+      state.judge,
+    );
+    rolloutMs += rolledOut - started;
+    judgeMs += performance.now() - rolledOut;
+    const members = batchTrajectories.flatMap((trajectory, i) =>
+      batchScores[i]!.included
+        ? [{ groupId: trajectory.groupId, correct: batchScores[i]!.correct, toolCalls: trajectory.toolCalls }]
+        : [],
+    );
+    const batchSkipped = settings.dynamicSampling
+      ? groupsWithoutSignal(members, scope)
+      : new Set<string | number>();
+    for (const groupId of batchSkipped) skippedGroups.add(groupId);
+    for (const groupId of new Set(members.map((member) => member.groupId))) {
+      if (!batchSkipped.has(groupId)) keptGroups.push(groupId);
+    }
+    prompts.push(...batch);
+    trajectories.push(...batchTrajectories);
+    scores.push(...batchScores);
+  }
   const judged = performance.now();
-
-  const skippedGroups = settings.dynamicSampling
-    ? groupsWithoutSignal(
-        trajectories
-          .map((trajectory, i) => ({ trajectory, score: scores[i]! }))
-          .filter(({ score }) => score.included)
-          .map(({ trajectory, score }) => ({
-            groupId: trajectory.groupId,
-            correct: score.correct,
-            toolCalls: trajectory.toolCalls,
-          })),
-        toolTermScope(settings.advantage, settings.wTool),
-      )
-    : new Set<string | number>();
+  const tasksById = new Map(prompts.map((task) => [task.id, task]));
+  // A last batch may keep more groups than B; like DAPO, the update takes the first B.
+  const trained = new Set(keptGroups.slice(0, settings.batchPrompts));
   const used = trajectories
     .map((trajectory, index) => ({ trajectory, index, score: scores[index]! }))
-    .filter(({ trajectory, score }) => score.included && !skippedGroups.has(trajectory.groupId));
+    .filter(({ trajectory, score }) => score.included && trained.has(trajectory.groupId));
   const advantages =
     used.length === 0
       ? undefined
@@ -182,11 +210,12 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
       rho: advantages?.stats.qualifyingRatio ?? 0,
       groupsWithQualifyingPair: advantages?.stats.groupsWithQualifyingPair ?? 0,
       skippedGroups: skippedGroups.size,
+      generationBatches,
       ...losses,
       tokens,
       timings: {
-        rolloutMs: rolledOut - began,
-        judgeMs: judged - rolledOut,
+        rolloutMs,
+        judgeMs,
         updateMs: updated - judged,
         totalMs: updated - began,
       },

@@ -3,12 +3,20 @@ import { deriveSeed, Prng } from "@hdpo/policy";
 import { TrainerError } from "./trainer-error";
 
 /**
- * B distinct tasks for step `step`, drawn without replacement from a stream that depends only on (seed, step):
- * a resumed run draws the same prompts as an uninterrupted one without carrying a cursor.
+ * B distinct tasks for step `step`, drawn without replacement from a stream that depends only on (seed, step) —
+ * and on `batch`, for the further batches dynamic sampling draws within a step: a resumed run draws the same
+ * prompts as an uninterrupted one without carrying a cursor.
  */
-export function samplePrompts(tasks: readonly Task[], count: number, seed: number, step: number): Task[] {
+export function samplePrompts(
+  tasks: readonly Task[],
+  count: number,
+  seed: number,
+  step: number,
+  batch = 0,
+): Task[] {
   if (tasks.length === 0) throw new TrainerError("samplePrompts: there are no tasks to draw from.");
-  const prng = new Prng(deriveSeed(seed, step));
+  const stepSeed = deriveSeed(seed, step);
+  const prng = new Prng(batch === 0 ? stepSeed : deriveSeed(stepSeed, batch));
   const pool = [...tasks];
   const take = Math.min(count, pool.length);
   for (let i = 0; i < take; i++) {

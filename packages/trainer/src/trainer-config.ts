@@ -135,6 +135,11 @@ export const RlSettingsSchema = z.object({
    */
   dynamicSampling: z.boolean().default(false),
   /**
+   * With dynamic sampling, batches of B new prompts rolled out at most per step until B groups with signal are kept
+   * (verl's `max_num_gen_batches`, DAPO's refill); 1 = train on the groups the first batch keeps. Default 1.
+   */
+  dynamicSamplingBatches: z.number().int().positive().default(1),
+  /**
    * Where π_old comes from: "rollout" = the sampling log-probs the policy returned; "recompute" = one
    * no-gradient forward pass over the exact training tokens before the first update (what verl does).
    */

@@ -34,6 +34,7 @@ export async function buildRuntime(
   const searchEnv: NodeJS.ProcessEnv = { ...env };
   if (options.searchProvider !== undefined) searchEnv.SEARCH_PROVIDER = options.searchProvider;
   if (options.searchCorpus !== undefined) searchEnv.HDPO_SEARCH_CORPUS = options.searchCorpus;
+  if (options.searchResults !== undefined) searchEnv.HDPO_SEARCH_RESULTS = String(options.searchResults);
   const textSearch = await createTextSearch(textSearchOptionsFromEnv(searchEnv));
   const imageOptions = imageSearchOptionsFromEnv(env);
   if (options.imageSearchMaps.length > 0) {

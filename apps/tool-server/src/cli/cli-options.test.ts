@@ -42,6 +42,8 @@ describe("parseCliOptions", () => {
         "local",
         "--search-corpus",
         "c.jsonl",
+        "--search-results",
+        "1",
         "--image-search-map",
         "a.json",
         "--image-search-map",
@@ -72,6 +74,7 @@ describe("parseCliOptions", () => {
       blocklist: false,
       searchProvider: "local",
       searchCorpus: "c.jsonl",
+      searchResults: 1,
       imageSearchMaps: ["a.json", "b.json"],
       imageCollection: "imgs",
       maxQueue: 5,
@@ -88,12 +91,14 @@ describe("parseCliOptions", () => {
       HDPO_PYTHON: "/env/python3",
       SEARCH_PROVIDER: "serper",
       HDPO_SEARCH_CORPUS: "/env/corpus.jsonl",
+      HDPO_SEARCH_RESULTS: "3",
     });
     expect(options).toMatchObject({
       sessionDir: "/env/sessions",
       python: "/env/python3",
       searchProvider: "serper",
       searchCorpus: "/env/corpus.jsonl",
+      searchResults: 3,
     });
     expect(parseCliOptions(["--session-dir", "/flag"], { METIS_SESSION_DIR: "/env" }).sessionDir).toBe(
       "/flag",
@@ -104,6 +109,7 @@ describe("parseCliOptions", () => {
     [["--port", "70000"], /--port must be an integer/],
     [["--port", "x"], /--port must be an integer/],
     [["--workers", "0"], /--workers must be an integer/],
+    [["--search-results", "0"], /--search-results must be an integer/],
     [["--sandbox", "off"], /--sandbox must be auto or strict/],
     [["--search-provider", "bing"], /--search-provider must be/],
     [["--idle-timeout=-1"], /--idle-timeout must be a number of seconds/],
@@ -127,6 +133,7 @@ describe("parseCliOptions", () => {
       "--no-blocklist",
       "--search-provider",
       "--search-corpus",
+      "--search-results",
       "--image-search-map",
       "--image-collection",
       "--max-queue",

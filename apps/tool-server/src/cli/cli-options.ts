@@ -17,6 +17,8 @@ export interface ToolServerCliOptions {
   blocklist: boolean;
   searchProvider?: string;
   searchCorpus?: string;
+  /** Results per search answer (default: the reference's). */
+  searchResults?: number;
   imageSearchMaps: string[];
   imageCollection?: string;
   maxBodyBytes: number;
@@ -62,6 +64,7 @@ Python
 Search
   --search-provider NAME     serper | serpapi | brightdata | local (env SEARCH_PROVIDER)
   --search-corpus FILE       JSONL {id,title,url,text} for the local provider (env HDPO_SEARCH_CORPUS)
+  --search-results N         results per search answer (env HDPO_SEARCH_RESULTS; default 10)
   --image-search-map FILE    JSON map index -> results for image_search (repeatable; added to
                              env HDPO_IMAGE_SEARCH_MAPS, a PATH-style list)
   --image-collection DIR     local image collection for image_search by perceptual hash
@@ -71,7 +74,7 @@ Search
 
 Environment
   SEARCH_PROVIDER, SERPER_API_KEY, SERPAPI_API_KEY, BRIGHTDATA_API_TOKEN, BRIGHTDATA_ZONE,
-  HDPO_SEARCH_CORPUS, HDPO_SEARCH_CACHE (search cache file, "off" = memory only),
+  HDPO_SEARCH_CORPUS, HDPO_SEARCH_RESULTS, HDPO_SEARCH_CACHE (search cache file, "off" = memory only),
   HDPO_SERPER_URL, HDPO_SERPAPI_URL, HDPO_BRIGHTDATA_URL (endpoint overrides),
   HDPO_IMAGE_SEARCH_MAPS, METIS_IMAGE_SEARCH_CACHE (root of relative map image paths),
   HDPO_IMAGE_SEARCH_DIR, HDPO_IMAGE_SEARCH_K, HDPO_IMAGE_SEARCH_MAX_DISTANCE,
@@ -97,6 +100,7 @@ function parse(argv: readonly string[]) {
       "no-blocklist": { type: "boolean", default: false },
       "search-provider": { type: "string" },
       "search-corpus": { type: "string" },
+      "search-results": { type: "string" },
       "image-search-map": { type: "string", multiple: true, default: [] },
       "image-collection": { type: "string" },
       "max-body-bytes": { type: "string", default: String(32 * 1024 * 1024) },
@@ -158,6 +162,12 @@ export function parseCliOptions(
     blocklist: !values["no-blocklist"],
     searchProvider,
     searchCorpus: values["search-corpus"] ?? nonEmpty(env.HDPO_SEARCH_CORPUS),
+    searchResults: optional(
+      "search-results",
+      values["search-results"] ?? nonEmpty(env.HDPO_SEARCH_RESULTS),
+      1,
+      100,
+    ),
     imageSearchMaps: values["image-search-map"],
     imageCollection: values["image-collection"],
     maxBodyBytes: integer("max-body-bytes", values["max-body-bytes"], 1024, 2 ** 31),

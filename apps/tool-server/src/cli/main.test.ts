@@ -38,6 +38,8 @@ describe("hdpo-tool-server main", () => {
         "local",
         "--search-corpus",
         corpus,
+        "--search-results",
+        "1",
       ],
       io,
       { PATH: process.env.PATH, SERPER_API_KEY: "sk-never-printed" },
@@ -51,6 +53,22 @@ describe("hdpo-tool-server main", () => {
       expect(health).toMatchObject({ status: "healthy", thread_pool_size: 2, tools: ["metis"] });
       expect(health.python.path).toMatch(/python/);
       for (const line of [...io.outLines, ...io.errLines]) expect(line).not.toContain("sk-never-printed");
+      // Both documents match the query; --search-results 1 shows the best one only.
+      const reply = await fetch(`${result.url}/get_observation`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          trajectory_ids: ["cli-search"],
+          actions: [
+            '<tool_call>{"name": "search", "arguments": {"query": "Eiffel Tower Mount Fuji"}}</tool_call>',
+          ],
+          finish: [false],
+          is_last_step: [false],
+        }),
+      });
+      const { observations } = (await reply.json()) as { observations: Array<{ obs: string } | string> };
+      const text = JSON.stringify(observations[0]);
+      expect(text.match(/\[Title: /g)).toHaveLength(1);
     } finally {
       await result.server?.close({ graceMs: 0 });
     }

@@ -48,6 +48,22 @@ describe("parseTrainArgs", () => {
     expect(() => parseTrainArgs(["--set", "nope"])).toThrow(/--set needs PATH=VALUE/);
     expect(() => parseTrainArgs(["--bogus"])).toThrow(/bogus/);
   });
+
+  it("reads the tool server and the judge from their flags; --judge rules drops an LLM judge set earlier", () => {
+    const args = parseTrainArgs([
+      "--tool-server",
+      "http://127.0.0.1:30569",
+      "--judge",
+      "http://127.0.0.1:8000/v1",
+      "--judge-model",
+      "qwen-judge",
+    ]);
+    expect(args.overrides).toEqual({
+      tools: { server: "http://127.0.0.1:30569" },
+      judge: { baseUrl: "http://127.0.0.1:8000/v1", model: "qwen-judge" },
+    });
+    expect(parseTrainArgs(["--judge", "rules"]).overrides).toEqual({ judge: { baseUrl: null } });
+  });
 });
 
 describe("hdpo-train", () => {
@@ -62,7 +78,26 @@ describe("hdpo-train", () => {
     await writeFile(file, JSON.stringify({ rl: { groupSize: 0 } }));
     const b = capturedIo();
     expect(await main(["run", "--config", file, "--out", join(dir, "never")], b.io)).toBe(1);
-    expect(b.err()).toMatch(/^hdpo-train: invalid config \(.*bad\.json and flags\): rl\.groupSize: /);
+    expect(b.err()).toMatch(/^hdpo-train: invalid config \(.*bad\.json\): rl\.groupSize: /);
+  });
+
+  it("writes the suite alone (hdpo-train suite), as the run with the same settings writes it", async () => {
+    const file = join(dir, "suite.json");
+    await writeFile(file, JSON.stringify(TINY_CONFIG));
+    const out = join(dir, "suite-only");
+    const b = capturedIo();
+    // The environment's LLM judge is no concern of the suite, and --judge rules takes it back anyway.
+    const io = { ...b.io, env: { JUDGE_BASE_URL: "http://127.0.0.1:1/v1" } };
+    expect(await main(["suite", "--config", file, "--out", out, "--judge", "rules"], io)).toBe(0);
+    expect(b.out()).toMatch(/^suite: 12 train, 3 val, 6 test tasks; \d+ corpus documents\n/);
+    expect(b.out()).toContain(`--search-provider local --search-corpus ${join(out, "data", "corpus.jsonl")}`);
+    const corpus = (await readFile(join(out, "data", "corpus.jsonl"), "utf8")).trim().split("\n");
+    expect(b.out()).toContain(`; ${corpus.length} corpus documents`);
+    const train = (await readFile(join(out, "data", "train.jsonl"), "utf8")).trim().split("\n");
+    expect(train).toHaveLength(12);
+    const suiteB = capturedIo();
+    expect(await main(["suite", "--config", file, "--out", out, "--resume"], suiteB.io)).toBe(1);
+    expect(suiteB.err()).toContain("takes no --resume or --from-sft");
   });
 
   it("needs --out to resume", async () => {

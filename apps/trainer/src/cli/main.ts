@@ -2,12 +2,15 @@ import { TasksError } from "@hdpo/tasks";
 import { TensorBackendError } from "@hdpo/tensor";
 import { TrainerError } from "@hdpo/trainer";
 import { resolveRunConfig } from "../config/resolve-run-config";
+import type { RunConfig } from "../config/run-config";
 import { reproCommand } from "../repro/repro-command";
+import { runFiles } from "../run/run-files";
 import { beforeAfterTable } from "../run/run-summary";
 import { trainRun } from "../run/train-run";
 import type { ProgressStream } from "../run/training-progress";
+import { generateRunSuite, writeRunSuite } from "../run/training-setup";
 import { TrainerAppError } from "../trainer-app-error";
-import { parseTrainArgs } from "./parse-train-args";
+import { parseTrainArgs, type TrainArgs } from "./parse-train-args";
 import { USAGE } from "./usage";
 
 /** Where the CLI writes: process streams in the bin, buffers in tests. */
@@ -24,6 +27,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
   const [command, ...rest] = args;
   try {
     if (command === "run") return await runCommand(rest, io);
+    if (command === "suite") return await suiteCommand(rest, io);
     if (command === "repro") {
       if (rest.includes("--help") || rest.includes("-h")) {
         io.stdout.write(USAGE);
@@ -63,13 +67,7 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const parsed = parseTrainArgs(args);
-  const preset = parsed.preset ?? (parsed.configFile === undefined ? "quick" : undefined);
-  const config = await resolveRunConfig({
-    ...(preset !== undefined ? { preset } : {}),
-    ...(parsed.configFile !== undefined ? { file: parsed.configFile } : {}),
-    env: io.env ?? process.env,
-    overrides: parsed.overrides,
-  });
+  const { preset, config } = await configOf(parsed, io);
   if (parsed.resume && parsed.out === undefined) {
     throw new TrainerAppError("--resume needs --out DIR, the run to continue.");
   }
@@ -97,6 +95,50 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
       `wall time ${summary.wallTimeS.toFixed(0)} s on ${summary.backend}\n` +
       `report:  ${summary.report}\nsummary: ${result.files.summary}\n` +
       `policy:  ${summary.finalCheckpoint} (pnpm serve --checkpoint ${summary.finalCheckpoint})\n`,
+  );
+  return 0;
+}
+
+/** The preset (quick unless a config file is given) and the config the flags, the file and the environment make. */
+async function configOf(
+  parsed: TrainArgs,
+  io: CliIo,
+): Promise<{ preset: string | undefined; config: RunConfig }> {
+  const preset = parsed.preset ?? (parsed.configFile === undefined ? "quick" : undefined);
+  const config = await resolveRunConfig({
+    ...(preset !== undefined ? { preset } : {}),
+    ...(parsed.configFile !== undefined ? { file: parsed.configFile } : {}),
+    env: io.env ?? process.env,
+    overrides: parsed.overrides,
+  });
+  return { preset, config };
+}
+
+/**
+ * `hdpo-train suite`: writes the suite a run with the same settings trains and evaluates on (DIR/data), so a tool
+ * server can serve its search corpus before the run starts.
+ */
+async function suiteCommand(args: readonly string[], io: CliIo): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const parsed = parseTrainArgs(args);
+  if (parsed.resume || parsed.fromSft !== undefined) {
+    throw new TrainerAppError("hdpo-train suite takes no --resume or --from-sft: it only writes the suite.");
+  }
+  const { preset, config } = await configOf(parsed, io);
+  const out = parsed.out ?? defaultOut(`${preset ?? "custom"}-suite`);
+  const suite = generateRunSuite(config);
+  const data = runFiles(out).data;
+  await writeRunSuite(config, suite, data);
+  const { train, val, test } = suite.tasks;
+  io.stdout.write(
+    `suite: ${train.length} train, ${val.length} val, ${test.length} test tasks; ${suite.corpus.length} corpus documents\n` +
+      `data:  ${data}\n` +
+      (suite.corpus.length > 0
+        ? `serve its corpus: pnpm tool-server --search-provider local --search-corpus ${data}/corpus.jsonl\n`
+        : ""),
   );
   return 0;
 }

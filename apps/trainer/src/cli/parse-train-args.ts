@@ -38,6 +38,9 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
         out: { type: "string" },
         "from-sft": { type: "string" },
         backend: { type: "string" },
+        "tool-server": { type: "string" },
+        judge: { type: "string" },
+        "judge-model": { type: "string" },
         resume: { type: "boolean" },
         quiet: { type: "boolean" },
         set: { type: "string", multiple: true },
@@ -58,6 +61,12 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
     layers.push(objectAtPath(path, value));
   }
   if (typeof values.backend === "string") layers.push({ backend: values.backend });
+  if (typeof values["tool-server"] === "string") layers.push({ tools: { server: values["tool-server"] } });
+  if (typeof values["judge-model"] === "string") layers.push({ judge: { model: values["judge-model"] } });
+  // `--judge rules` after a config or variable that set an LLM judge goes back to the rules alone.
+  if (typeof values.judge === "string") {
+    layers.push({ judge: { baseUrl: values.judge === "rules" ? null : values.judge } });
+  }
   for (const assignment of (values.set as string[] | undefined) ?? []) {
     const { path, value } = parseSetAssignment(assignment);
     layers.push(objectAtPath(path, value));

@@ -1,3 +1,4 @@
+import { parseSettingValue } from "../config/setting-value";
 import { TrainerAppError } from "../trainer-app-error";
 
 /**
@@ -9,10 +10,5 @@ import { TrainerAppError } from "../trainer-app-error";
 export function parseSetAssignment(assignment: string): { path: string; value: unknown } {
   const at = assignment.indexOf("=");
   if (at <= 0) throw new TrainerAppError(`--set needs PATH=VALUE (e.g. rl.wTool=0.2), got "${assignment}".`);
-  const raw = assignment.slice(at + 1);
-  try {
-    return { path: assignment.slice(0, at), value: JSON.parse(raw) };
-  } catch {
-    return { path: assignment.slice(0, at), value: raw };
-  }
+  return { path: assignment.slice(0, at), value: parseSettingValue(assignment.slice(at + 1)) };
 }

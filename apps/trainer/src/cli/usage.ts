@@ -3,12 +3,13 @@ import { REPRO_METHODS } from "../repro/repro-methods";
 export const USAGE = `hdpo-train: SFT cold start, HDPO RL and a before/after evaluation on the embedded task suite.
 
 Usage:
-  hdpo-train run [--preset quick|default] [--config FILE.json] [--out DIR] [options]
-  hdpo-train repro [--preset quick|default] [--config FILE.json] [--seeds 0,1,2] [--methods a,b] [options]
+  hdpo-train run [--preset quick|default] [--config FILE] [--out DIR] [options]
+  hdpo-train suite [--preset quick|default] [--config FILE] [--out DIR] [--set PATH=JSON]
+  hdpo-train repro [--preset quick|default] [--config FILE] [--seeds 0,1,2] [--methods a,b] [options]
 
 Options:
   --preset NAME          quick (the main job, under 10 minutes on a 2-core laptop) or default (longer)
-  --config FILE.json     settings over the preset (the schema is in docs/trainer.md; JSON only)
+  --config FILE          settings over the preset, YAML (.yaml, .yml) or JSON (the schema is in docs/trainer.md)
   --out DIR              the run directory (default runs/<preset>-<date>-<time>)
   --seed N               seed of the suite, the cold start, the batches and the samples
   --backend NAME         wasm (default), cpu, tensorflow, tensorflow-gpu (or HDPO_BACKEND)
@@ -17,16 +18,27 @@ Options:
   --batch-prompts N      B, prompts per HDPO step
   --group-size N         G, rollouts per prompt
   --checkpoint-every N   checkpoint (and refresh report.html) every N steps
-  --set PATH=JSON        any field, e.g. --set rl.wTool=0.2 --set model.layers=3 (repeatable)
+  --set PATH=JSON        any field, e.g. --set rl.wTool=0.2 --set model.layers=3 (repeatable; null = default)
+  --tool-server URL      tools from a tool server (REMOTE_TOOL_SERVER_URL) instead of in-process ones; for search
+                         tasks it must serve the suite's corpus (see hdpo-train suite)
+  --judge rules|URL      rules (default), or an OpenAI-compatible LLM judge for what the rules cannot decide
+                         (JUDGE_BASE_URL; key from JUDGE_API_KEY)
+  --judge-model M        the LLM judge's model (default: the first its /models lists)
   --from-sft RUN_DIR     skip the cold start and SFT: start HDPO from that run's SFT policy (same seed, suite,
                          model, tokenizer and sft settings; only RL settings may differ)
   --resume               continue the run in --out from its latest checkpoint
   --quiet                no progress output (errors and the final table still print)
   -h, --help             this text
 
+Settings, lowest precedence first: the preset, the file, the environment (HDPO_BACKEND, REMOTE_TOOL_SERVER_URL,
+JUDGE_BASE_URL, and HDPO_TRAIN_<PATH> for any field: HDPO_TRAIN_RL__W_TOOL=0.2 sets rl.wTool), the flags.
+
 Outputs in DIR: summary.json, report.html, plots/*.png, metrics.jsonl, config.json, data/ (the suite as
 Parquet and JSONL), sft/ and final/ (policies in the Hugging Face layout: pnpm serve --checkpoint DIR/final),
 checkpoints/ (for --resume).
+
+The suite alone (suite): writes DIR/data as a run with the same settings would, and prints the command that
+serves its search corpus from a tool server for --tool-server.
 
 The reproduction study (repro): for each seed, every method from one shared SFT policy with the same RL steps,
 then mean ± std over seeds, the paper's four claims tested, a markdown page with PNG figures.

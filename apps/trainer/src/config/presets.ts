@@ -5,12 +5,7 @@ export const PRESET_NAMES = ["quick", "default"] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /**
- * The built-in presets. `quick` is the README's main job: SFT → HDPO → evaluation in under 10 minutes on a
- * 2-core laptop (sized to ~6–8 minutes on wasm, measured in docs/results.md); `default` trains a larger model
- * longer, after a copy warm-up.
- */
-/**
- * The tasks of the embedded presets. A small model trained from scratch on a laptop does not learn to copy digit
+ * The tasks of `quick`. A small model trained from scratch on a laptop does not learn to copy digit
  * strings or invented names within minutes (measured in docs/results.md: after thousands of SFT steps it memorises the
  * demonstrations instead), so the tool-unnecessary tasks are yes/no questions it can answer without copying — is a
  * number even, is one number larger than another, as in the benchmarks the paper evaluates on — and the
@@ -18,11 +13,30 @@ export type PresetName = (typeof PRESET_NAMES)[number];
  * rollouts are right often enough, with and without a call, for HDPO's tool channel to learn from
  * (docs/results.md); `capital-choice` (multiple choice) left the presets for that reason.
  */
-const PRESET_TEMPLATES = {
+const QUICK_TEMPLATES = {
   direct: ["parity-yes-no", "compare-yes-no"],
   python: ["product", "modular-power"],
 };
 
+/**
+ * The tasks of `default`, whose copy warm-up teaches the policy to copy a number from the question. Its
+ * tool-unnecessary task is one answered by reading the prompt (`person-age`: "Nola Brith is 45 years old and lives
+ * in Quen. How old is Nola?"), where a Python call only prints what the question says, as reflexive calls do in the
+ * paper's starting point; its tool-required tasks are the Python ones, whose calls copy numbers. Search tasks are
+ * left out: their queries need an invented name copied, which this model does not learn (0 of 32 right with or
+ * without a call, docs/results.md), so nothing in HDPO's rewards can hold those calls; `quick` keeps them.
+ */
+const DEFAULT_FAMILIES = ["direct", "python"] as const;
+const DEFAULT_TEMPLATES = {
+  direct: ["person-age"],
+  python: ["product", "modular-power"],
+};
+
+/**
+ * The built-in presets. `quick` is the README's main job: SFT → HDPO → evaluation in under 10 minutes on a
+ * 2-core laptop (sized to ~6–8 minutes on wasm, measured in docs/results.md); `default` trains a larger model
+ * longer, after a copy warm-up, on tasks that need it.
+ */
 export const PRESETS: Readonly<Record<PresetName, RunConfigInput>> = {
   quick: {
     model: {
@@ -39,7 +53,7 @@ export const PRESETS: Readonly<Record<PresetName, RunConfigInput>> = {
     suite: {
       sizes: { train: 300, val: 0, test: 64 },
       systemPrompt: "compact",
-      templates: PRESET_TEMPLATES,
+      templates: QUICK_TEMPLATES,
       searchResults: 1,
     },
     sft: {
@@ -82,9 +96,10 @@ export const PRESETS: Readonly<Record<PresetName, RunConfigInput>> = {
     },
     tokenizer: { vocabSize: 1024 },
     suite: {
+      families: [...DEFAULT_FAMILIES],
       sizes: { train: 400, val: 16, test: 32 },
       systemPrompt: "compact",
-      templates: PRESET_TEMPLATES,
+      templates: DEFAULT_TEMPLATES,
       searchResults: 1,
     },
     sft: {
@@ -104,7 +119,9 @@ export const PRESETS: Readonly<Record<PresetName, RunConfigInput>> = {
       batchPrompts: 8,
       groupSize: 8,
       miniBatchSize: 4,
-      learningRate: 3e-4,
+      // 1e-4 rather than quick's 3e-4: at 3e-4 the policy unlearnt part of its Python answers on one seed of two,
+      // with DAPO's refill (rl.dynamicSamplingBatches) too; at 1e-4 it kept them (docs/results.md).
+      learningRate: 1e-4,
       maxTurns: 3,
       maxResponseTokens: 320,
       maxObservationTokens: 128,

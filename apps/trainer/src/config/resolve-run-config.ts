@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { BACKEND_ENV_VAR } from "@hdpo/tensor";
+import { parse as parseYaml } from "yaml";
 import { TrainerAppError } from "../trainer-app-error";
+import { envSettings } from "./env-config";
 import { isPlainObject, mergeConfig } from "./merge-config";
 import { PRESET_NAMES, PRESETS, type PresetName } from "./presets";
 import { parseRunConfig, type RunConfig } from "./run-config";
@@ -8,7 +9,7 @@ import { parseRunConfig, type RunConfig } from "./run-config";
 /** Where a run's settings come from, lowest precedence first: preset, file, environment, flags. */
 export interface ConfigSources {
   preset?: string;
-  /** A JSON config file. */
+  /** A config file: YAML (`.yaml`, `.yml`) or JSON. */
   file?: string;
   env?: Readonly<Record<string, string | undefined>>;
   /** Overrides from flags, already shaped like the config (e.g. `{ rl: { steps: 3 } }`). */
@@ -23,39 +24,45 @@ export function presetConfig(name: string): Record<string, unknown> {
   return PRESETS[name as PresetName] as Record<string, unknown>;
 }
 
-/** Reads a JSON config file; YAML is not supported (no YAML parser is a dependency). */
+/** Reads a config file: YAML when its name ends in `.yaml` or `.yml`, JSON otherwise. */
 export async function readConfigFile(path: string): Promise<unknown> {
-  if (/\.ya?ml$/i.test(path)) {
-    throw new TrainerAppError(`${path}: YAML configs are not supported; write the same settings as JSON.`);
-  }
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
     throw new TrainerAppError(`cannot read the config file ${path}: ${(error as Error).message}.`);
   }
+  const yaml = /\.ya?ml$/i.test(path);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = yaml ? parseYaml(text, { prettyErrors: true }) : JSON.parse(text);
   } catch (error) {
-    throw new TrainerAppError(`${path} is not valid JSON: ${(error as Error).message}.`);
+    const message = (error as Error).message.split("\n")[0];
+    throw new TrainerAppError(`${path} is not valid ${yaml ? "YAML" : "JSON"}: ${message}`);
   }
   if (!isPlainObject(value)) {
-    throw new TrainerAppError(`${path} must hold a JSON object of settings (see docs/trainer.md).`);
+    throw new TrainerAppError(
+      `${path} must hold a ${yaml ? "YAML mapping" : "JSON object"} of settings (see docs/trainer.md).`,
+    );
   }
   return value;
 }
 
 /**
- * Merges preset < file < environment (`HDPO_BACKEND`) < flags and validates the result with one schema.
+ * Merges preset < file < environment (`HDPO_BACKEND`, `REMOTE_TOOL_SERVER_URL`, `JUDGE_BASE_URL`, `HDPO_TRAIN_*`)
+ * < flags and validates the result with one schema; an error names the file and the variables it may come from.
  *
  * @throws TrainerAppError for an unknown preset, an unreadable file, or any bad field (named by its path).
  */
 export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfig> {
   const preset = sources.preset === undefined ? {} : presetConfig(sources.preset);
   const file = sources.file === undefined ? {} : await readConfigFile(sources.file);
-  const backend = sources.env?.[BACKEND_ENV_VAR];
-  const env = backend === undefined || backend === "" ? {} : { backend };
-  const source = sources.file === undefined ? "config" : `config (${sources.file} and flags)`;
-  return parseRunConfig(mergeConfig(preset, file, env, sources.overrides ?? {}), source);
+  const env = envSettings(sources.env ?? {});
+  const origins = [
+    ...(sources.file === undefined ? [] : [sources.file]),
+    ...env.variables,
+    ...(Object.keys(sources.overrides ?? {}).length > 0 ? ["flags"] : []),
+  ];
+  const source = origins.length === 0 ? "config" : `config (${origins.join(", ")})`;
+  return parseRunConfig(mergeConfig(preset, file, env.settings, sources.overrides ?? {}), source);
 }

@@ -1,3 +1,4 @@
+import type { ErrorPolicy } from "@hdpo/judge";
 import { SUITE_TEMPLATES, TASK_FAMILIES, type TaskFamily } from "@hdpo/tasks";
 import { BACKEND_NAMES } from "@hdpo/tensor";
 import {
@@ -70,6 +71,42 @@ export const EvalSettingsSchema = z.strictObject({
   limit: positiveInt.optional(),
 });
 
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
+
+/**
+ * Who executes the tool calls of the cold start, the HDPO rollouts and the evaluations: the in-process tools
+ * (sandboxed Python, a local search over the suite's corpus) unless `server` names a tool server.
+ */
+export const ToolsSettingsSchema = z.strictObject({
+  /**
+   * A tool server speaking the reference's protocol (`hdpo-tool-server`, or verl-tool's), e.g.
+   * `http://127.0.0.1:30569` (env `REMOTE_TOOL_SERVER_URL`). For a suite with search tasks it must serve this
+   * run's corpus (`DIR/data/corpus.jsonl`, written by `hdpo-train suite`); the run checks that before it starts.
+   */
+  server: httpUrl.optional(),
+  /** Per tool request to the server; the reference's 400 s. */
+  timeoutS: z.number().positive().default(400),
+});
+
+/**
+ * Who decides whether an answer is right: the rule verifiers of `@hdpo/judge`, and — when `baseUrl` is set — an
+ * OpenAI-compatible LLM judge for what the rules cannot decide (the API key comes from `JUDGE_API_KEY`).
+ */
+export const JudgeSettingsSchema = z.strictObject({
+  /** The LLM judge's base URL, e.g. `http://127.0.0.1:8000/v1` (env `JUDGE_BASE_URL`); none = rules only. */
+  baseUrl: httpUrl.optional(),
+  /** The judge model (default: the first id of its `GET /models`). */
+  model: z.string().min(1).optional(),
+  /** What a failed judgement counts as: left out of the update and the metrics, wrong, or fatal. */
+  errorPolicy: z
+    .enum(["exclude", "incorrect", "fail"] as const satisfies readonly ErrorPolicy[])
+    .default("exclude"),
+  /** Per judge request; the reference's 30 s. */
+  timeoutS: z.number().positive().default(30),
+  /** Judge requests in flight at once. */
+  concurrency: positiveInt.default(8),
+});
+
 /** Run management: checkpoints, progress, outputs. */
 export const RunSettingsSchema = z.strictObject({
   /** Write a checkpoint (and regenerate the report) every N steps of each phase; 0 = only at phase ends. */
@@ -96,6 +133,8 @@ export const RunConfigSchema = z.strictObject({
   backend: z.enum(BACKEND_NAMES).default("wasm"),
   suite: SuiteSettingsSchema.default(() => SuiteSettingsSchema.parse({})),
   eval: EvalSettingsSchema.default(() => EvalSettingsSchema.parse({})),
+  tools: ToolsSettingsSchema.default(() => ToolsSettingsSchema.parse({})),
+  judge: JudgeSettingsSchema.default(() => JudgeSettingsSchema.parse({})),
   run: RunSettingsSchema.default(() => RunSettingsSchema.parse({})),
 });
 

@@ -2,15 +2,17 @@ import type { RunConfig } from "../config/run-config";
 
 /**
  * The part of a config a resume must keep: everything that shapes the model, the data and the updates. Step
- * counts (a run may be extended), run management, evaluation settings and the backend may change.
+ * counts (a run may be extended), run management, evaluation settings, the backend and where the tools and the
+ * judge are served (a server restarted on another port serves the same tools) may change.
  */
 export function configFingerprint(config: RunConfig): string {
-  const { run: _run, eval: _eval, backend: _backend, sft, rl, ...rest } = config;
+  const { run: _run, eval: _eval, backend: _backend, tools: _tools, judge, sft, rl, ...rest } = config;
   const { steps: sftSteps, ...sftRest } = sft;
   const { steps: _rlSteps, ...rlRest } = rl;
   // A cosine schedule is laid out over the step count: more SFT steps would change the steps already taken.
   const sftKept = sft.schedule === "cosine" ? { ...sftRest, steps: sftSteps } : sftRest;
-  return JSON.stringify({ ...rest, sft: sftKept, rl: rlRest });
+  const judgeKept = { llm: judge.baseUrl !== undefined, model: judge.model, errorPolicy: judge.errorPolicy };
+  return JSON.stringify({ ...rest, judge: judgeKept, sft: sftKept, rl: rlRest });
 }
 
 /**

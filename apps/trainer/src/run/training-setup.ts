@@ -1,27 +1,20 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Task } from "@hdpo/core";
-import { createJudge, type Judge } from "@hdpo/judge";
-import { generateSuite, SUITE_NUMERIC_TOLERANCE, type Suite, systemPrompt, writeSuite } from "@hdpo/tasks";
-import {
-  createTextSearch,
-  createToolRuntime,
-  InProcessToolExecutor,
-  openAITools,
-  type ToolRuntime,
-} from "@hdpo/tools";
+import type { Task, ToolExecutor } from "@hdpo/core";
+import type { Judge } from "@hdpo/judge";
+import { generateSuite, type Suite, systemPrompt, writeSuite } from "@hdpo/tasks";
+import { createBuiltinRegistry, openAITools } from "@hdpo/tools";
 import { type ColdStartTrajectory, coldStartTrajectories } from "@hdpo/trainer";
 import type { RunConfig } from "../config/run-config";
 import { COMPACT_SYSTEM_PROMPT } from "./compact-system-prompt";
+import { createRunJudge } from "./run-judge";
+import { createRunTools } from "./run-tools";
 
 /** What every phase works with: the suite, the tools, the judge, the prompt and the cold-start demos. */
 export interface TrainingSetup {
   suite: Suite;
   trainTasks: Task[];
   testTasks: Task[];
-  runtime: ToolRuntime;
-  tools: InProcessToolExecutor;
+  /** The in-process tools, or the tool server's (`tools.server`). */
+  tools: ToolExecutor;
   judge: Judge;
   systemPrompt: string;
   demos: ColdStartTrajectory[];
@@ -34,46 +27,48 @@ function textTasks(tasks: readonly Task[]): Task[] {
   return tasks.filter((task) => (task.images?.length ?? 0) === 0);
 }
 
+/** The run's suite: a function of the config alone (seeded), so a resumed run and `hdpo-train suite` get the same. */
+export function generateRunSuite(config: RunConfig): Suite {
+  return generateSuite({
+    seed: config.suite.seed ?? config.seed,
+    families: config.suite.families,
+    sizes: config.suite.sizes,
+    ...(config.suite.templates !== undefined ? { templates: config.suite.templates } : {}),
+  });
+}
+
+/** The system prompt of the run's rollouts: the reference's with the tools' schemas, or the compact one. */
+export function runSystemPrompt(config: RunConfig): string {
+  if (config.suite.systemPrompt === "compact") return COMPACT_SYSTEM_PROMPT;
+  return systemPrompt({
+    tools: openAITools(createBuiltinRegistry()).filter((t) => ["python", "search"].includes(t.function.name)),
+  });
+}
+
+/** Writes the run's suite to `dataDir` (Parquet and/or JSONL as `run.dataFormats` says, and the corpus). */
+export async function writeRunSuite(config: RunConfig, suite: Suite, dataDir: string): Promise<void> {
+  await writeSuite(dataDir, suite, {
+    formats: config.run.dataFormats,
+    systemPrompt: runSystemPrompt(config),
+  });
+}
+
 /**
- * Generates the suite (seeded), writes it to `dataDir`, starts the in-process tools (sandboxed Python, the local
- * search over the suite's corpus) and writes the cold-start demonstrations against them (unless `coldStart` is
- * false: a run that resumes or starts after SFT needs none). Everything here is a
- * function of the config, so a resumed run rebuilds exactly the same setup.
+ * Generates the suite (seeded), writes it to `dataDir`, starts the tools (in process: sandboxed Python and a local
+ * search over the suite's corpus; or the tool server of `tools.server`, checked first) and the judge, and writes
+ * the cold-start demonstrations against the tools (unless `coldStart` is false: a run that resumes or starts after
+ * SFT needs none). Everything here is a function of the config, so a resumed run rebuilds exactly the same setup.
  */
 export async function prepareTraining(
   config: RunConfig,
   dataDir: string,
   options: { coldStart?: boolean } = {},
 ): Promise<TrainingSetup> {
-  const suite = generateSuite({
-    seed: config.suite.seed ?? config.seed,
-    families: config.suite.families,
-    sizes: config.suite.sizes,
-    ...(config.suite.templates !== undefined ? { templates: config.suite.templates } : {}),
-  });
-  const sessionRoot = await mkdtemp(join(tmpdir(), "hdpo-train-"));
-  const runtime = await createToolRuntime({
-    python: { prewarm: 1, sessionRoot },
-    textSearch: await createTextSearch({
-      provider: "local",
-      corpus: suite.corpus,
-      cache: false,
-      maxResults: config.suite.searchResults,
-    }),
-    workers: 2,
-    idleTimeoutMs: Number.POSITIVE_INFINITY,
-  });
-  const close = async (): Promise<void> => {
-    await runtime.shutdown();
-    await rm(sessionRoot, { recursive: true, force: true });
-  };
+  const suite = generateRunSuite(config);
+  const prompt = runSystemPrompt(config);
+  await writeRunSuite(config, suite, dataDir);
+  const { tools, close } = await createRunTools(config, suite);
   try {
-    const tools = new InProcessToolExecutor(runtime);
-    const fullPrompt = systemPrompt({
-      tools: openAITools(runtime.registry).filter((t) => ["python", "search"].includes(t.function.name)),
-    });
-    const prompt = config.suite.systemPrompt === "compact" ? COMPACT_SYSTEM_PROMPT : fullPrompt;
-    await writeSuite(dataDir, suite, { formats: config.run.dataFormats, systemPrompt: prompt });
     const trainTasks = textTasks(suite.tasks.train);
     const testTasks = textTasks(suite.tasks.test).slice(0, config.eval.limit);
     const demos =
@@ -91,9 +86,8 @@ export async function prepareTraining(
       suite,
       trainTasks,
       testTasks,
-      runtime,
       tools,
-      judge: createJudge({ tolerance: SUITE_NUMERIC_TOLERANCE }),
+      judge: createRunJudge(config),
       systemPrompt: prompt,
       demos,
       close,

@@ -40,6 +40,9 @@ describe("textSearchOptionsFromEnv", () => {
       cache: { path: "/tmp/c.jsonl" },
     });
     expect(textSearchOptionsFromEnv({ HDPO_SEARCH_CACHE: "off" }).cache).toEqual({});
+    expect(
+      textSearchOptionsFromEnv({ HDPO_SEARCH_CORPUS: "/c.jsonl", HDPO_SEARCH_RESULTS: "1" }).maxResults,
+    ).toBe(1);
   });
 
   it("refuses an unknown provider and local without a corpus", () => {
@@ -48,5 +51,8 @@ describe("textSearchOptionsFromEnv", () => {
       /SEARCH_PROVIDER="bing" is not a search provider/,
     );
     expect(() => textSearchOptionsFromEnv({ SEARCH_PROVIDER: "local" })).toThrow(/needs HDPO_SEARCH_CORPUS/);
+    expect(() => textSearchOptionsFromEnv({ HDPO_SEARCH_RESULTS: "0" })).toThrow(
+      /HDPO_SEARCH_RESULTS must be a whole number ≥ 1, got "0"/,
+    );
   });
 });

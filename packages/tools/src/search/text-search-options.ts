@@ -51,11 +51,13 @@ const CACHE_OFF = new Set(["off", "none", "false", "0"]);
  * - `SERPER_API_KEY`, `SERPAPI_API_KEY` (falls back to `SERPER_API_KEY`, as the reference sends it),
  *   `BRIGHTDATA_API_TOKEN`, `BRIGHTDATA_ZONE`.
  * - `HDPO_SEARCH_CORPUS`: JSONL corpus of the `local` provider.
+ * - `HDPO_SEARCH_RESULTS`: results per answer (default 10).
  * - `HDPO_SEARCH_CACHE`: cache file (default the reference's `~/.metis_search_cache/search_basic_cache.jsonl`;
  *   `off` keeps the cache in memory only). The `local` provider is not cached.
  * - `HDPO_SERPER_URL`, `HDPO_SERPAPI_URL`, `HDPO_BRIGHTDATA_URL`: endpoint overrides (proxies, test fakes).
  *
- * @throws SearchError for an unknown SEARCH_PROVIDER, or `local` without HDPO_SEARCH_CORPUS.
+ * @throws SearchError for an unknown SEARCH_PROVIDER, `local` without HDPO_SEARCH_CORPUS, or a bad
+ *   HDPO_SEARCH_RESULTS.
  */
 export function textSearchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TextSearchOptions {
   const value = (name: string): string | undefined => {
@@ -84,6 +86,16 @@ export function textSearchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   assign("brightdataApiToken", value("BRIGHTDATA_API_TOKEN"));
   assign("brightdataZone", value("BRIGHTDATA_ZONE"));
   assign("corpus", corpus);
+  const results = value("HDPO_SEARCH_RESULTS");
+  if (results !== undefined) {
+    const count = Number(results);
+    if (!Number.isInteger(count) || count < 1) {
+      throw new SearchError(
+        `HDPO_SEARCH_RESULTS must be a whole number ≥ 1, got ${JSON.stringify(results)}.`,
+      );
+    }
+    options.maxResults = count;
+  }
   const endpoints: NonNullable<TextSearchOptions["endpoints"]> = {};
   if (value("HDPO_SERPER_URL") !== undefined) endpoints.serper = value("HDPO_SERPER_URL");
   if (value("HDPO_SERPAPI_URL") !== undefined) endpoints.serpapi = value("HDPO_SERPAPI_URL");
