@@ -1,8 +1,7 @@
 import { TasksError } from "@hdpo/tasks";
 import { TensorBackendError } from "@hdpo/tensor";
 import { TrainerError } from "@hdpo/trainer";
-import { resolveRunConfig } from "../config/resolve-run-config";
-import type { RunConfig } from "../config/run-config";
+import { resolveCommandConfig } from "../config/resolve-run-config";
 import { reproCommand } from "../repro/repro-command";
 import { runFiles } from "../run/run-files";
 import { beforeAfterTable } from "../run/run-summary";
@@ -10,7 +9,7 @@ import { trainRun } from "../run/train-run";
 import type { ProgressStream } from "../run/training-progress";
 import { generateRunSuite, writeRunSuite } from "../run/training-setup";
 import { TrainerAppError } from "../trainer-app-error";
-import { parseTrainArgs, type TrainArgs } from "./parse-train-args";
+import { parseTrainArgs } from "./parse-train-args";
 import { USAGE } from "./usage";
 
 /** Where the CLI writes: process streams in the bin, buffers in tests. */
@@ -67,7 +66,7 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const parsed = parseTrainArgs(args);
-  const { preset, config } = await configOf(parsed, io);
+  const { preset, config } = await resolveCommandConfig(parsed, io.env ?? process.env);
   if (parsed.resume && parsed.out === undefined) {
     throw new TrainerAppError("--resume needs --out DIR, the run to continue.");
   }
@@ -99,21 +98,6 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-/** The preset (quick unless a config file is given) and the config the flags, the file and the environment make. */
-async function configOf(
-  parsed: TrainArgs,
-  io: CliIo,
-): Promise<{ preset: string | undefined; config: RunConfig }> {
-  const preset = parsed.preset ?? (parsed.configFile === undefined ? "quick" : undefined);
-  const config = await resolveRunConfig({
-    ...(preset !== undefined ? { preset } : {}),
-    ...(parsed.configFile !== undefined ? { file: parsed.configFile } : {}),
-    env: io.env ?? process.env,
-    overrides: parsed.overrides,
-  });
-  return { preset, config };
-}
-
 /**
  * `hdpo-train suite`: writes the suite a run with the same settings trains and evaluates on (DIR/data), so a tool
  * server can serve its search corpus before the run starts.
@@ -127,7 +111,7 @@ async function suiteCommand(args: readonly string[], io: CliIo): Promise<number>
   if (parsed.resume || parsed.fromSft !== undefined) {
     throw new TrainerAppError("hdpo-train suite takes no --resume or --from-sft: it only writes the suite.");
   }
-  const { preset, config } = await configOf(parsed, io);
+  const { preset, config } = await resolveCommandConfig(parsed, io.env ?? process.env);
   const out = parsed.out ?? defaultOut(`${preset ?? "custom"}-suite`);
   const suite = generateRunSuite(config);
   const data = runFiles(out).data;

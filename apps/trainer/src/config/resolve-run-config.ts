@@ -66,3 +66,28 @@ export async function resolveRunConfig(sources: ConfigSources): Promise<RunConfi
   const source = origins.length === 0 ? "config" : `config (${origins.join(", ")})`;
   return parseRunConfig(mergeConfig(preset, file, env.settings, sources.overrides ?? {}), source);
 }
+
+/** Where a command's settings come from: its flags, and the environment. */
+export interface CommandConfigSources {
+  preset?: string;
+  configFile?: string;
+  overrides: Record<string, unknown>;
+}
+
+/**
+ * The preset a command runs (`quick` unless a config file is given) and the config its flags, file and the
+ * environment make.
+ */
+export async function resolveCommandConfig(
+  args: CommandConfigSources,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ preset: string | undefined; config: RunConfig }> {
+  const preset = args.preset ?? (args.configFile === undefined ? "quick" : undefined);
+  const config = await resolveRunConfig({
+    ...(preset !== undefined ? { preset } : {}),
+    ...(args.configFile !== undefined ? { file: args.configFile } : {}),
+    env,
+    overrides: args.overrides,
+  });
+  return { preset, config };
+}

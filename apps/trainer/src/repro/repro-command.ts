@@ -1,6 +1,6 @@
 import type { CliIo } from "../cli/main";
 import { parseReproArgs } from "../cli/parse-repro-args";
-import { resolveRunConfig } from "../config/resolve-run-config";
+import { resolveCommandConfig } from "../config/resolve-run-config";
 import { aggregateRepro, type ReproAggregates } from "./aggregate-repro";
 import { formatStat } from "./format-stat";
 import { evaluateClaims } from "./repro-claims";
@@ -36,13 +36,7 @@ function resultsTable(aggregates: ReproAggregates): string {
  */
 export async function reproCommand(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseReproArgs(args);
-  const preset = parsed.preset ?? (parsed.configFile === undefined ? "quick" : undefined);
-  const baseConfig = await resolveRunConfig({
-    ...(preset !== undefined ? { preset } : {}),
-    ...(parsed.configFile !== undefined ? { file: parsed.configFile } : {}),
-    env: io.env ?? process.env,
-    overrides: parsed.overrides,
-  });
+  const { preset, config: baseConfig } = await resolveCommandConfig(parsed, io.env ?? process.env);
   const methods = selectReproMethods(parsed.methods);
   const out = parsed.out ?? `runs/repro-${preset ?? "custom"}`;
   const doc = parsed.doc ?? DEFAULT_REPRODUCTION_DOC;

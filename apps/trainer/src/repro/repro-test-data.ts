@@ -70,6 +70,7 @@ export function rlLine(step: number, numbers: StepNumbers): RlStepLine {
     rho: numbers.rho,
     groupsWithQualifyingPair: 0,
     skippedGroups: 0,
+    generationBatches: 1,
     timings: { rolloutMs: 1, judgeMs: 1, updateMs: 1, totalMs: 3 },
     updates: 1,
     loss: 0,
