@@ -34,10 +34,11 @@ export function envSettings(env: Readonly<Record<string, string | undefined>>): 
   for (const name of Object.keys(env).sort()) {
     const raw = env[name];
     if (raw === undefined || raw.trim() === "") continue;
-    const path =
-      NAMED_ENV_SETTINGS[name] ?? (name.startsWith(TRAIN_ENV_PREFIX) ? envFieldPath(name) : undefined);
+    const named = NAMED_ENV_SETTINGS[name];
+    const path = named ?? (name.startsWith(TRAIN_ENV_PREFIX) ? envFieldPath(name) : undefined);
     if (path === undefined) continue;
-    const value = NAMED_ENV_SETTINGS[name] === undefined ? parseSettingValue(raw) : raw.trim();
+    // The named ones hold a URL or a backend name, never JSON.
+    const value = named === undefined ? parseSettingValue(raw) : raw.trim();
     layers.push(objectAtPath(path, value));
     variables.push(name);
   }

@@ -23,8 +23,8 @@ const QUICK_TEMPLATES = {
  * tool-unnecessary task is one answered by reading the prompt (`person-age`: "Nola Brith is 45 years old and lives
  * in Quen. How old is Nola?"), where a Python call only prints what the question says, as reflexive calls do in the
  * paper's starting point; its tool-required tasks are the Python ones, whose calls copy numbers. Search tasks are
- * left out: their queries need an invented name copied, which this model does not learn (0 of 32 right with or
- * without a call, docs/results.md), so nothing in HDPO's rewards can hold those calls; `quick` keeps them.
+ * left out: their queries need an invented name copied, which this model does not learn (0 and 1 of 32 right
+ * on two seeds, docs/results.md), so nothing in HDPO's rewards can hold those calls; `quick` keeps them.
  */
 const DEFAULT_FAMILIES = ["direct", "python"] as const;
 const DEFAULT_TEMPLATES = {
