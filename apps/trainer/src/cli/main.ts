@@ -1,3 +1,4 @@
+import { JudgeError } from "@hdpo/judge";
 import { TasksError } from "@hdpo/tasks";
 import { TensorBackendError } from "@hdpo/tensor";
 import { TrainerError } from "@hdpo/trainer";
@@ -45,6 +46,7 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
       error instanceof TrainerAppError ||
       error instanceof TrainerError ||
       error instanceof TasksError ||
+      error instanceof JudgeError ||
       error instanceof TensorBackendError
     ) {
       io.stderr.write(`hdpo-train: ${error.message}\n`);

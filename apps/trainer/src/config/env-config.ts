@@ -1,3 +1,4 @@
+import { BACKEND_ENV_VAR } from "@hdpo/tensor";
 import { TrainerAppError } from "../trainer-app-error";
 import { mergeConfig, objectAtPath } from "./merge-config";
 import { parseSettingValue } from "./setting-value";
@@ -11,7 +12,7 @@ export const TRAIN_ENV_PREFIX = "HDPO_TRAIN_";
 
 /** Variables with a name of their own: the tensor backend's, and the reference's names for its endpoints. */
 export const NAMED_ENV_SETTINGS: Readonly<Record<string, string>> = {
-  HDPO_BACKEND: "backend",
+  [BACKEND_ENV_VAR]: "backend",
   REMOTE_TOOL_SERVER_URL: "tools.server",
   JUDGE_BASE_URL: "judge.baseUrl",
 };
