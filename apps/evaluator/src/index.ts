@@ -44,6 +44,7 @@ export {
   type RunControls,
   type RunResult,
   runEvaluation,
+  type UnscoredItem,
 } from "./run/run-evaluation";
 export { buildSystemPrompt, type OpenAIFunctionToolSchema } from "./run/system-prompt";
 export { createToolExecutor, type RunTools } from "./run/tool-executor-factory";

@@ -8,6 +8,8 @@ export {
 } from "./cli/cli-options";
 export { type CliIo, type CliResult, main } from "./cli/main";
 export { HttpError, type ValidationDetail } from "./http/http-error";
+export { DEFAULT_MAX_JSON_DEPTH } from "./http/json-depth";
+export { DEFAULT_MAX_REPLY_BYTES } from "./http/observation-reply";
 export {
   MAX_TRAJECTORY_ID_LENGTH,
   type ObservationRequest,
@@ -17,11 +19,22 @@ export type { ServerCounters } from "./http/server-counters";
 export {
   type CloseOptions,
   createToolServer,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   type PythonInfo,
   type ToolServer,
   type ToolServerOptions,
 } from "./http/tool-server";
-export { McpHttpSessions, type McpHttpSessionsOptions, mcpTrajectoryId } from "./mcp/mcp-http-sessions";
+export {
+  DEFAULT_MAX_MCP_SESSIONS,
+  DEFAULT_MCP_IDLE_TIMEOUT_MS,
+  McpHttpSessions,
+  type McpHttpSessionsOptions,
+  mcpTrajectoryId,
+} from "./mcp/mcp-http-sessions";
 export { runMcpStdio } from "./mcp/mcp-stdio";
 export { createMcpToolServer, MCP_SERVER_INFO, replyToToolResult } from "./mcp/mcp-tools";
 export type { SandboxReportLike, ToolReplyLike, ToolRequestLike, ToolRuntimePort } from "./runtime-port";

@@ -22,6 +22,14 @@ export interface SandboxReportLike {
   mode: string;
   layers: { name: string; active: boolean; stops: string; needs: string; reason?: string }[];
   warnings: string[];
+  /** Per-session uids (root only). */
+  uidDrop: boolean;
+  /** The seccomp syscall filter is applied (bubblewrap only). */
+  seccomp: boolean;
+  /** The session's writable tmpfs mounts have an inode cap. */
+  inodeCap: boolean;
+  /** User code cannot lower its OOM score. */
+  oomLocked: boolean;
 }
 
 export interface ToolRuntimePort {

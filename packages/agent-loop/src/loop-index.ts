@@ -9,6 +9,23 @@ export type {
   TurnEvent,
 } from "./events";
 export {
+  INFRASTRUCTURE_SERVICES,
+  InfrastructureError,
+  type InfrastructureService,
+  isServiceFailureStatus,
+  oneLine,
+  SERVICE_LABELS,
+} from "./infrastructure-error";
+export {
+  DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES,
+  describeInfrastructureCounts,
+  describeInfrastructureStop,
+  type InfrastructureCounts,
+  InfrastructureFailures,
+  type InfrastructureStop,
+  zeroInfrastructureCounts,
+} from "./infrastructure-failures";
+export {
   APPROX_CHARS_PER_TOKEN,
   approximateTokenCount,
   type CountTokens,
@@ -20,6 +37,14 @@ export {
   truncateByCounting,
   truncateObservation,
 } from "./observation";
+export {
+  MAX_OBSERVATION_IMAGE_BYTES,
+  type ObservationImageCheck,
+  refusedImagesNote,
+  type ScreenedImages,
+  screenObservationImages,
+  validateObservationImage,
+} from "./observation-image";
 export {
   type FetchLike,
   parseObservationReply,

@@ -3,9 +3,11 @@ import { describe, expect, it } from "vitest";
 import {
   approximateTokenCount,
   observationMessage,
+  TRUNCATION_MARKER,
   truncateByCounting,
   truncateObservation,
 } from "./observation";
+import { TINY_PNG_DATA_URI } from "./test-support/tiny-images";
 
 const chars = (t: string): number => t.length;
 
@@ -27,24 +29,51 @@ describe("observation", () => {
 
   it("leaves short observations alone and rejects a bad limit", () => {
     const cut = truncateByCounting(chars);
-    expect(truncateObservation("abcd", ["i"], 4, chars, cut)).toEqual({
+    expect(truncateObservation("abcd", [TINY_PNG_DATA_URI], 4, chars, cut)).toEqual({
       text: "abcd",
-      images: ["i"],
+      images: [TINY_PNG_DATA_URI],
       truncated: false,
     });
     expect(() => truncateObservation("a", [], 0, chars, cut)).toThrow(/maxObservationTokens/);
   });
 
+  it("drops a tool's images that are not PNG/JPEG data URIs, noting why before the cut", () => {
+    const cut = truncateByCounting(chars);
+    const note = "\n[Not shown: image 1: it is a URL; an image from a tool is never fetched.]";
+    expect(truncateObservation("out", ["http://127.0.0.1:9/x", TINY_PNG_DATA_URI], 1000, chars, cut)).toEqual(
+      {
+        text: `out${note}`,
+        images: [TINY_PNG_DATA_URI],
+        truncated: false,
+      },
+    );
+    // The note counts toward the limit; the side kept still follows whether the tool returned images.
+    expect(truncateObservation("out", ["http://127.0.0.1:9/x"], 20, chars, cut)).toEqual({
+      text: `out${note}`.slice(0, 20) + TRUNCATION_MARKER,
+      images: [],
+      truncated: true,
+    });
+  });
+
   it("builds a user turn, or a tool message for native calls", () => {
     expect(observationMessage("t", [])).toEqual({ role: "user", content: "t" });
-    expect(observationMessage("t", ["img"], { toolCallId: "c", name: "python" })).toEqual({
+    expect(observationMessage("t", [TINY_PNG_DATA_URI], { toolCallId: "c", name: "python" })).toEqual({
       role: "tool",
       toolCallId: "c",
       name: "python",
       content: [
         { type: "text", text: "t" },
-        { type: "image", image: "img" },
+        { type: "image", image: TINY_PNG_DATA_URI },
       ],
     });
+  });
+
+  it("refuses to build a message around an image that did not pass screening", () => {
+    expect(() => observationMessage("t", ["/etc/shadow"])).toThrow(
+      "observation image 1 is refused: it is not a data URI (a file path or other text); an image from a tool is never read from disk. Only data:image/png, jpeg, gif or webp base64 URIs of at most 25165824 bytes are sent; screen a tool's images with truncateObservation first.",
+    );
+    expect(() => observationMessage("t", [TINY_PNG_DATA_URI, "https://x.test/a.png"])).toThrow(
+      /observation image 2 is refused: it is a URL/,
+    );
   });
 });

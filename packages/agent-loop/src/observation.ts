@@ -1,4 +1,10 @@
 import type { ContentPart, Message, Observation } from "@hdpo/core";
+import {
+  ACCEPTED_OBSERVATION_IMAGES,
+  refusedImagesNote,
+  screenObservationImages,
+  validateObservationImage,
+} from "./observation-image";
 import { AgentLoopError } from "./rollout-error";
 
 /** Suffix the reference appends to a truncated observation. */
@@ -57,10 +63,16 @@ export interface TruncatedObservation {
  * text-only keeps the LAST tokens, with images keeps the FIRST tokens; "...(truncated)" is appended either way.
  * The reference renders images after the text, so cutting the text cuts every image: we drop them all. Image
  * tokens are not counted here (their cost depends on the vision processor), a documented simplification.
+ *
+ * Every image first goes through {@link screenObservationImages}: an image a tool returned that is not a PNG/JPEG
+ * data URI within the size cap is dropped, and a note saying why is appended to the text before the cut (the
+ * reference skips undecodable images). Dropping rather than failing keeps a rollout going, as the reference does,
+ * whatever the model's code printed; nothing downstream (trajectory, encoder, policy) ever sees a path or URL from a
+ * tool. The kept side follows whether the tool returned any image, so screening leaves the cut as it was.
  */
 export function truncateObservation(
   text: string,
-  images: readonly string[],
+  images: readonly unknown[],
   maxTokens: number,
   countTokens: CountTokens,
   truncateTokens: TruncateTokens,
@@ -68,20 +80,33 @@ export function truncateObservation(
   if (!Number.isInteger(maxTokens) || maxTokens <= 0) {
     throw new AgentLoopError(`maxObservationTokens must be a positive integer, got ${String(maxTokens)}.`);
   }
-  if (countTokens(text) <= maxTokens) return { text, images: [...images], truncated: false };
-  const keep: KeepSide = images.length > 0 ? "first" : "last";
-  return { text: truncateTokens(text, maxTokens, keep) + TRUNCATION_MARKER, images: [], truncated: true };
+  const screened = screenObservationImages(images);
+  const noted = text + refusedImagesNote(screened.refused);
+  if (countTokens(noted) <= maxTokens) return { text: noted, images: screened.images, truncated: false };
+  const keep: KeepSide = Array.isArray(images) && images.length > 0 ? "first" : "last";
+  return { text: truncateTokens(noted, maxTokens, keep) + TRUNCATION_MARKER, images: [], truncated: true };
 }
 
 /**
  * The chat message that carries an observation back to the model: a `user` turn for the text protocol (as the
- * reference renders it), or a `tool` message answering a native tool call when `toolCallId` is given.
+ * reference renders it), or a `tool` message answering a native tool call when `toolCallId` is given. A `user` turn
+ * looks like the task's own prompt to a policy, which may read a task image from disk, so every image must pass
+ * {@link validateObservationImage} here; pass the images of {@link truncateObservation}, which screens them.
+ * @throws AgentLoopError for an image that does not pass
  */
 export function observationMessage(
   text: string,
   images: readonly string[],
   native?: { toolCallId: string; name: string },
 ): Message {
+  images.forEach((image, index) => {
+    const check = validateObservationImage(image);
+    if (!check.ok) {
+      throw new AgentLoopError(
+        `observation image ${index + 1} is refused: ${check.reason}. Only ${ACCEPTED_OBSERVATION_IMAGES} are sent; screen a tool's images with truncateObservation first.`,
+      );
+    }
+  });
   const content: string | ContentPart[] =
     images.length === 0
       ? text

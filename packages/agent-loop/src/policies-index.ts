@@ -20,7 +20,7 @@ export {
   type FailureKind,
   retryAfterMs,
 } from "./endpoint-retry";
-export { imageUrlOf, toOpenAIMessages } from "./openai-chat-messages";
+export { imageUrlOf, toOpenAIMessages, toolImageUrl } from "./openai-chat-messages";
 export { OpenAIChatPolicy, type OpenAIChatPolicyOptions } from "./openai-chat-policy";
 export {
   OpenAICompletionsPolicy,
@@ -29,3 +29,4 @@ export {
 } from "./openai-completions-policy";
 export { type OpenAIEndpointOptions, OpenAIEndpoints, type PolicyCallOptions } from "./openai-endpoints";
 export { OpenAIPolicyError, type OpenAIPolicyErrorCode } from "./openai-policy-error";
+export { policyOutage } from "./policy-outage";

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { InfrastructureError } from "./infrastructure-error";
 import { parseObservationReply, RemoteToolExecutor } from "./remote-tool-executor";
 import {
   type ScriptedReply,
@@ -63,39 +64,105 @@ describe("RemoteToolExecutor", () => {
     expect(s.requests).toHaveLength(2);
   });
 
-  it("gives the reference's error observation after all attempts fail (done, invalid)", async () => {
-    const s = await serve(() => ({ kind: "status", status: 502, body: '{"detail":"upstream down"}' }));
-    const obs = await new RemoteToolExecutor({ url: s.url, retries: 2 }).execute("id", "a");
+  it("a server that keeps failing is an outage: InfrastructureError after the retries, never an observation", async () => {
+    const s = await serve(() => ({ kind: "status", status: 502, body: '{"detail":"upstream\ndown"}' }));
+    const failing = new RemoteToolExecutor({ url: s.url, retries: 2, retryDelayMs: 0 }).execute("id", "a");
+    await expect(failing).rejects.toBeInstanceOf(InfrastructureError);
+    const error = (await failing.catch((e: unknown) => e)) as InfrastructureError;
     expect(s.requests).toHaveLength(3); // 1 + 2 retries
-    expect(obs).toMatchObject({
-      valid: false,
-      done: true,
-      text: 'Tool call error: HTTP 502: {"detail":"upstream down"}',
-    });
+    expect(error.service).toBe("tool-server");
+    expect(error.endpoint).toBe(`${s.url}/get_observation`);
+    // one line, whatever the server's body held
+    expect(error.message).toBe(
+      `the tool server at ${s.url}/get_observation answered HTTP 502: {"detail":"upstream down"} (3 attempts); check that it is running and that the URL is right.`,
+    );
   });
 
-  it("reports a hang as a timeout in seconds", async () => {
+  it("a request the server rejects (4xx for this action) is the reference's error observation, not retried", async () => {
+    for (const status of [400, 413, 422]) {
+      const s = await serve(() => ({ kind: "status", status, body: "action too large" }));
+      const obs = await new RemoteToolExecutor({ url: s.url, retries: 2 }).execute("id", "a");
+      expect(obs).toEqual({
+        text: `Tool call error: HTTP ${status}: action too large`,
+        error: `HTTP ${status}: action too large`,
+        valid: false,
+        done: true,
+      });
+      expect(s.requests).toHaveLength(1);
+      await s.close();
+      server = undefined;
+    }
+  });
+
+  it("a 404 (wrong URL) or 429 is the server's failure, not the action's", async () => {
+    for (const status of [404, 429]) {
+      const s = await serve(() => ({ kind: "status", status, body: "nope" }));
+      await expect(
+        new RemoteToolExecutor({ url: s.url, retries: 1, retryDelayMs: 0 }).execute("id", "a"),
+      ).rejects.toThrow(new RegExp(`answered HTTP ${status}: nope \\(2 attempts\\)`));
+      await s.close();
+      server = undefined;
+    }
+  });
+
+  it("reports a hang as an outage after the timeout", async () => {
     const s = await serve(() => ({ kind: "hang" }));
-    const obs = await new RemoteToolExecutor({ url: s.url, timeoutMs: 40, retries: 0 }).execute("id", "a");
-    expect(obs).toMatchObject({ text: "Tool call timeout after 0.04 seconds.", valid: false, done: true });
+    await expect(
+      new RemoteToolExecutor({ url: s.url, timeoutMs: 40, retries: 0 }).execute("id", "a"),
+    ).rejects.toThrow(/did not answer within 0.04 s \(1 attempt\)/);
     expect(s.requests).toHaveLength(1);
   });
 
-  it("reports a malformed 200 reply as a tool call error", async () => {
-    const s = await serve(() => ({ kind: "raw", body: '{"observations":[]}' }));
-    const obs = await new RemoteToolExecutor({ url: s.url, retries: 0 }).execute("id", "a");
-    expect(obs.text).toBe("Tool call error: reply lacks observations[] with exactly one entry");
-    expect(obs.done).toBe(true);
+  it("reports a malformed 200 reply, or one over the size cap, as an outage", async () => {
+    const s = await serve((i) =>
+      i === 0 ? { kind: "raw", body: '{"observations":[]}' } : { kind: "raw", body: `"${"x".repeat(2000)}"` },
+    );
+    await expect(new RemoteToolExecutor({ url: s.url, retries: 0 }).execute("id", "a")).rejects.toThrow(
+      /sent a malformed reply \(reply lacks observations\[\] with exactly one entry\)/,
+    );
+    await expect(
+      new RemoteToolExecutor({ url: s.url, retries: 0, maxReplyBytes: 1000 }).execute("id", "a"),
+    ).rejects.toThrow(/sent a reply larger than 1000 bytes/);
   });
 
-  it("reports a refused connection as a connection error", async () => {
+  it("an entry the server could not process is an outage, not retried; a tool's own error stays an observation", async () => {
+    const s = await serve((index) =>
+      index === 0
+        ? ok(
+            {
+              obs: "",
+              error: "Tool processing failed: Tool runtime overloaded: queue full",
+              tool_type: "metis",
+            },
+            true,
+            false,
+          )
+        : ok(
+            { obs: "Search failed for 'x': no results", error: "Search failed", tool_type: "metis" },
+            false,
+            true,
+          ),
+    );
+    const tools = new RemoteToolExecutor({ url: s.url, timeoutMs: 1000, retryDelayMs: 0 });
+    const error = await tools.execute("id", "<tool_call>{}</tool_call>").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InfrastructureError);
+    expect((error as InfrastructureError).message).toMatch(
+      /could not process a call: Tool runtime overloaded/,
+    );
+    expect(s.requests).toHaveLength(1);
+    // Control: an error the tool itself reported reaches the model.
+    const obs = await tools.execute("id", "<tool_call>{}</tool_call>");
+    expect(obs).toMatchObject({ text: "Search failed for 'x': no results", error: "Search failed" });
+  });
+
+  it("reports a refused connection as an outage", async () => {
     const s = await serve(() => ok("x"));
     const url = s.url;
     await s.close();
     server = undefined;
-    const obs = await new RemoteToolExecutor({ url, retries: 0 }).execute("id", "a");
-    expect(obs.text).toMatch(/^Tool server connection error: /);
-    expect(obs).toMatchObject({ valid: false, done: true });
+    const failing = new RemoteToolExecutor({ url, retries: 0 }).execute("id", "a");
+    await expect(failing).rejects.toThrow(/^the tool server at .* could not be reached \(/);
+    await expect(failing).rejects.toMatchObject({ service: "tool-server" });
   });
 
   it("close sends the finish request and ignores a 500 and a dead server", async () => {
@@ -125,6 +192,7 @@ describe("RemoteToolExecutor", () => {
     expect(await tools.execute("id", "a")).toEqual({ text: "o", valid: true, done: true });
     expect(seen).toEqual(["http://tools.local:1/base/get_observation"]);
     expect(() => new RemoteToolExecutor({ url: "not a url" })).toThrow(/not a valid URL/);
+    expect(() => new RemoteToolExecutor({ url: "ftp://x" })).toThrow(/not an http\(s\) URL/);
     expect(() => new RemoteToolExecutor({ url: "http://x", timeoutMs: 0 })).toThrow(/timeoutMs/);
     expect(() => new RemoteToolExecutor({ url: "http://x", retries: -1 })).toThrow(/retries/);
   });

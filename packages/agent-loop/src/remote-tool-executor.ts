@@ -1,4 +1,6 @@
 import type { Observation, ToolExecutor, ToolRequestExtra } from "@hdpo/core";
+import { InfrastructureError, isServiceFailureStatus } from "./infrastructure-error";
+import { failedObservation } from "./observation";
 import { AgentLoopError, requireNonNegativeInt, requirePositiveInt } from "./rollout-error";
 
 /** The fetch the executor uses; injectable for tests and custom agents. */
@@ -10,34 +12,54 @@ export interface RemoteToolExecutorOptions {
   url: string;
   /** Per attempt; default 400 000 ms (`tool_call_timeout` 400 s in `train_metis.sh`). */
   timeoutMs?: number;
-  /** Extra attempts after a failure; default 1 (`tool_call_max_retries`), so 2 attempts in all. */
+  /** Extra attempts after a failure of the server; default 1 (`tool_call_max_retries`), so 2 attempts in all. */
   retries?: number;
+  /** Wait before a retry, doubled before each later one; default 500 ms. */
+  retryDelayMs?: number;
+  /** Largest reply read; a longer one is a malformed reply. Default 64 MiB. */
+  maxReplyBytes?: number;
   fetch?: FetchLike;
 }
 
 const OBSERVATION_PATH = "/get_observation";
+/** How a verl-tool server's per-entry error starts when the server, not the tool's user code, failed (metis-protocol.md §1). */
+const PROCESSING_FAILED = "Tool processing failed:";
+/** A close is best effort: a hung server must not hold a finished trajectory for the whole call timeout. */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 /**
  * A `ToolExecutor` over a verl-tool server (metis-protocol.md §1): one POST `/get_observation` per action, sessions
- * keyed by trajectory id. A request that still fails after the retries becomes the reference's observation text
- * ("Tool call timeout after <t> seconds." / "Tool server connection error: …" / "Tool call error: …") with
- * done = true and valid = false, so the trajectory ends; `execute` never rejects.
+ * keyed by trajectory id. What the server answers is the tool's observation, errors included. A server that
+ * rejects the one request (HTTP 400, 413, 422: the action is at fault) gives the observation "Tool call error:
+ * HTTP <status>: …" with done = true, as the reference. A server that cannot be reached, does not answer within
+ * `timeoutMs`, answers 5xx (or 401/404/429) or sends a malformed reply after the retries is an outage, not an
+ * observation: `execute` rejects with an {@link InfrastructureError} (service "tool-server"), so the trajectory
+ * is never scored as the model's failure (the reference turned these into observations the model saw).
  */
 export class RemoteToolExecutor implements ToolExecutor {
   readonly endpoint: string;
   private readonly timeoutMs: number;
   private readonly retries: number;
+  private readonly retryDelayMs: number;
+  private readonly maxReplyBytes: number;
   private readonly fetchImpl: FetchLike;
 
   constructor(options: RemoteToolExecutorOptions) {
     this.endpoint = observationEndpoint(options.url);
     this.timeoutMs = options.timeoutMs ?? 400_000;
     this.retries = options.retries ?? 1;
+    this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.maxReplyBytes = options.maxReplyBytes ?? 64 * 1024 * 1024;
     requirePositiveInt(this.timeoutMs, "timeoutMs");
     requireNonNegativeInt(this.retries, "retries");
+    requireNonNegativeInt(this.retryDelayMs, "retryDelayMs");
+    requirePositiveInt(this.maxReplyBytes, "maxReplyBytes");
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
+  /**
+   * @throws InfrastructureError when the server failed (see the class); never for what a tool answered.
+   */
   async execute(trajectoryId: string, actionText: string, extra?: ToolRequestExtra): Promise<Observation> {
     const body = {
       trajectory_ids: [trajectoryId],
@@ -46,68 +68,92 @@ export class RemoteToolExecutor implements ToolExecutor {
       is_last_step: [false],
       extra_fields: [{ ...extra }],
     };
-    let failure: RequestFailure = { kind: "error", message: "no attempt was made" };
-    for (let attempt = 0; attempt <= this.retries; attempt++) {
-      const result = await this.post(body);
-      if (result.ok) {
+    let failure = "no attempt was made";
+    const attempts = this.retries + 1;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await sleep(this.retryDelayMs * 2 ** (attempt - 1));
+      const result = await this.post(body, this.timeoutMs);
+      if (result.kind === "reply") {
         const parsed = parseObservationReply(result.json);
-        if (typeof parsed !== "string") return parsed;
-        failure = { kind: "error", message: parsed };
+        if (typeof parsed === "string") {
+          failure = `sent a malformed reply (${parsed})`;
+        } else if (parsed.error?.startsWith(PROCESSING_FAILED) === true) {
+          // The server could not process this entry (overloaded, its runtime failed, the reply did not fit): the
+          // server's failure, not the model's. Not retried: the call may have run, and running it twice would
+          // change the session; the whole trajectory is retried instead.
+          throw new InfrastructureError(
+            "tool-server",
+            `the tool server at ${this.endpoint} could not process a call: ${parsed.error.slice(PROCESSING_FAILED.length).trim().slice(0, 300)}`,
+            { endpoint: this.endpoint },
+          );
+        } else {
+          return parsed;
+        }
+      } else if (result.kind === "rejected") {
+        // The server is up and refused this request: what the model wrote is at fault, and asking again cannot help.
+        return failedObservation(`HTTP ${result.status}: ${result.text}`);
       } else {
         failure = result.failure;
       }
     }
-    return failureObservation(failure, this.timeoutMs);
+    throw new InfrastructureError(
+      "tool-server",
+      `the tool server at ${this.endpoint} ${failure} (${attempts} attempt${attempts === 1 ? "" : "s"}); check that it is running and that the URL is right.`,
+      { endpoint: this.endpoint },
+    );
   }
 
   /** Ends the server session; errors and non-200 answers are ignored (the reference's server answers 500 here). */
   async close(trajectoryId: string): Promise<void> {
-    await this.post({
-      trajectory_ids: [trajectoryId],
-      actions: [""],
-      finish: [true],
-      is_last_step: [true],
-    });
+    await this.post(
+      { trajectory_ids: [trajectoryId], actions: [""], finish: [true], is_last_step: [true] },
+      Math.min(this.timeoutMs, CLOSE_TIMEOUT_MS),
+    );
   }
 
-  private async post(
-    body: object,
-  ): Promise<{ ok: true; json: unknown } | { ok: false; failure: RequestFailure }> {
+  private async post(body: object, timeoutMs: number): Promise<PostResult> {
     let response: Response;
     try {
       response = await this.fetchImpl(this.endpoint, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      return { ok: false, failure: classifyFetchError(error) };
+      return { kind: "failed", failure: describeFetchError(error, timeoutMs) };
     }
     let text: string;
     try {
-      text = await response.text();
+      const read = await readCapped(response, this.maxReplyBytes);
+      if (read === undefined) {
+        return { kind: "failed", failure: `sent a reply larger than ${this.maxReplyBytes} bytes` };
+      }
+      text = read;
     } catch (error) {
-      return { ok: false, failure: classifyFetchError(error) };
+      return { kind: "failed", failure: describeFetchError(error, timeoutMs) };
     }
     if (!response.ok) {
-      return {
-        ok: false,
-        failure: { kind: "error", message: `HTTP ${response.status}: ${text.slice(0, 500)}` },
-      };
+      const excerpt = text.slice(0, 500);
+      if (isServiceFailureStatus(response.status)) {
+        return { kind: "failed", failure: `answered HTTP ${response.status}: ${excerpt}` };
+      }
+      return { kind: "rejected", status: response.status, text: excerpt };
     }
     try {
-      return { ok: true, json: JSON.parse(text) };
+      return { kind: "reply", json: JSON.parse(text) };
     } catch {
-      return { ok: false, failure: { kind: "error", message: `reply is not JSON: ${text.slice(0, 200)}` } };
+      return { kind: "failed", failure: `sent a reply that is not JSON: ${text.slice(0, 200)}` };
     }
   }
 }
 
-type RequestFailure =
-  | { kind: "timeout" }
-  | { kind: "connection"; message: string }
-  | { kind: "error"; message: string };
+type PostResult =
+  | { kind: "reply"; json: unknown }
+  /** A 4xx for this request only. */
+  | { kind: "rejected"; status: number; text: string }
+  /** The server failed: `failure` completes "the tool server at URL …". */
+  | { kind: "failed"; failure: string };
 
 function observationEndpoint(url: string): string {
   let parsed: URL;
@@ -118,34 +164,44 @@ function observationEndpoint(url: string): string {
       `RemoteToolExecutor: url "${url}" is not a valid URL; give the tool server's base, e.g. http://127.0.0.1:30569.`,
     );
   }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new AgentLoopError(
+      `RemoteToolExecutor: url "${url}" is not an http(s) URL; give the tool server's base, e.g. http://127.0.0.1:30569.`,
+    );
+  }
   if (parsed.pathname.endsWith(OBSERVATION_PATH)) return parsed.toString();
   parsed.pathname = parsed.pathname.replace(/\/+$/, "") + OBSERVATION_PATH;
   return parsed.toString();
 }
 
-function classifyFetchError(error: unknown): RequestFailure {
+function describeFetchError(error: unknown, timeoutMs: number): string {
   const name = error instanceof Error ? error.name : "";
-  if (name === "TimeoutError" || name === "AbortError") return { kind: "timeout" };
+  if (name === "TimeoutError" || name === "AbortError") return `did not answer within ${timeoutMs / 1000} s`;
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-  const message = (error instanceof Error ? error.message : String(error)) + cause;
-  return { kind: "connection", message };
+  return `could not be reached (${(error instanceof Error ? error.message : String(error)) + cause})`;
 }
 
-/** The reference agent's observation for a request that failed after all attempts. */
-function failureObservation(failure: RequestFailure, timeoutMs: number): Observation {
-  let text: string;
-  switch (failure.kind) {
-    case "timeout":
-      text = `Tool call timeout after ${timeoutMs / 1000} seconds.`;
-      break;
-    case "connection":
-      text = `Tool server connection error: ${failure.message}`;
-      break;
-    case "error":
-      text = `Tool call error: ${failure.message}`;
-      break;
+/** The body as text, or undefined once it passes `maxBytes` (the rest is not read). */
+async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (response.body === null) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
   }
-  return { text, valid: false, done: true, error: text };
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 type MetricValue = number | boolean | string;

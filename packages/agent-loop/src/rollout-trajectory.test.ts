@@ -2,6 +2,8 @@ import type { Task } from "@hdpo/core";
 import { TrajectorySchema } from "@hdpo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RolloutEvent } from "./events";
+import { InfrastructureError } from "./infrastructure-error";
+import { OpenAIPolicyError } from "./openai-policy-error";
 import { RemoteToolExecutor } from "./remote-tool-executor";
 import { runTrajectory } from "./rollout-trajectory";
 import { InProcessTools } from "./test-support/in-process-tools";
@@ -165,35 +167,80 @@ describe("runTrajectory", () => {
       call("nosuch"), // no handler, invalid
       call("search", { query: "ok" }), // valid
       "<tool_call>[1,2]</tool_call>", // unparseable as a call → "unknown", server says ""
-      call("fail500"), // HTTP 500 twice → transport failure, done
+      call("done"), // the tool's own error with done=true
     ];
     const policy = new ScriptedPolicy(({ step }) => script[step] ?? "<answer>no</answer>");
     const tr = await runTrajectory(task, { policy, tools: remote() });
     expect(tr.finishReason).toBe("tool_done");
     expect(tr.toolCalls).toBe(5);
-    expect(tr.toolCallsByName).toEqual({ unknown: 2, nosuch: 1, search: 1, fail500: 1 });
+    expect(tr.toolCallsByName).toEqual({ unknown: 2, nosuch: 1, search: 1, done: 1 });
     expect(tr.invalidToolCalls).toBe(4);
-    expect(tr.turns.at(-1)?.text).toMatch(/^Tool call error: HTTP 500: /);
-    expect(tr.error).toMatch(/^Tool call error: HTTP 500/);
+    expect(tr.turns.at(-1)?.text).toBe("finished");
+    expect(tr.error).toBe("x");
   });
 
-  it("a hanging tool server times out after the retries and ends the rollout (T counts it)", async () => {
+  it("a tool server answering 500 after the retries rejects with InfrastructureError, and the session is closed", async () => {
+    const events: RolloutEvent[] = [];
+    const policy = new ScriptedPolicy(({ step }) =>
+      step === 0 ? call("search", { query: "q" }) : call("fail500"),
+    );
+    const run = runTrajectory(task, {
+      policy,
+      tools: remote(),
+      trajectoryId: "traj-500",
+      onEvent: (event) => events.push(event),
+    });
+    await expect(run).rejects.toBeInstanceOf(InfrastructureError);
+    await expect(run).rejects.toMatchObject({ service: "tool-server" });
+    await expect(run).rejects.toThrow(/answered HTTP 500: .*\(2 attempts\)/);
+    const sent = server.requests.filter((r) => r.trajectory_ids[0] === "traj-500");
+    expect(sent.at(-1)).toMatchObject({ finish: [true] });
+    expect(events.at(-1)).toMatchObject({ type: "trajectory-end", finishReason: "error" });
+  });
+
+  it("a hanging tool server is an outage after the timeout and the retries", async () => {
     const policy = new ScriptedPolicy(() => call("hang"));
-    const tr = await runTrajectory(task, { policy, tools: remote(60) });
-    expect(tr.finishReason).toBe("tool_done");
-    expect(tr.toolCalls).toBe(1);
-    expect(tr.invalidToolCalls).toBe(1);
-    expect(tr.turns.at(-1)?.text).toBe("Tool call timeout after 0.06 seconds.");
+    await expect(runTrajectory(task, { policy, tools: remote(60) })).rejects.toThrow(
+      /did not answer within 0.06 s \(2 attempts\)/,
+    );
   });
 
-  it("a connection failure becomes the reference's observation", async () => {
+  it("a tool server that refuses connections is an outage", async () => {
     const dead = await startVerlToolTestServer();
     const url = dead.url;
     await dead.close();
     const policy = new ScriptedPolicy(() => call("python"));
-    const tr = await runTrajectory(task, { policy, tools: new RemoteToolExecutor({ url, timeoutMs: 1000 }) });
-    expect(tr.finishReason).toBe("tool_done");
-    expect(tr.turns.at(-1)?.text).toMatch(/^Tool server connection error: /);
+    await expect(
+      runTrajectory(task, {
+        policy,
+        tools: new RemoteToolExecutor({ url, timeoutMs: 1000, retryDelayMs: 0 }),
+      }),
+    ).rejects.toMatchObject({ name: "InfrastructureError", service: "tool-server" });
+  });
+
+  it("a model endpoint that fails after its retries is an outage of the model; a 400 is the trajectory's error", async () => {
+    const tools = new InProcessTools();
+    const down = new ScriptedPolicy(
+      () => new OpenAIPolicyError("connection", "could not connect (4 attempts)"),
+    );
+    await expect(runTrajectory(task, { policy: down, tools })).rejects.toMatchObject({
+      name: "InfrastructureError",
+      service: "model",
+      message: expect.stringContaining("could not connect"),
+    });
+    expect(tools.closed).toHaveLength(1);
+    const badGateway = new ScriptedPolicy(
+      () => new OpenAIPolicyError("http-error", "HTTP 502", { status: 502 }),
+    );
+    await expect(runTrajectory(task, { policy: badGateway, tools })).rejects.toMatchObject({
+      service: "model",
+    });
+    const tooLong = new ScriptedPolicy(
+      () => new OpenAIPolicyError("http-error", "context too long", { status: 400 }),
+    );
+    const tr = await runTrajectory(task, { policy: tooLong, tools });
+    expect(tr.finishReason).toBe("error");
+    expect(tr.error).toContain("context too long");
   });
 
   it("done=true from a tool ends with tool_done after recording the observation", async () => {

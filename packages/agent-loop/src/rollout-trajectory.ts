@@ -11,6 +11,7 @@ import type {
 } from "@hdpo/core";
 import { ResponseBudget } from "./budget";
 import { emitEvent } from "./events";
+import { InfrastructureError } from "./infrastructure-error";
 import {
   approximateTokenCount,
   type CountTokens,
@@ -19,6 +20,7 @@ import {
   truncateByCounting,
   truncateObservation,
 } from "./observation";
+import { policyOutage } from "./policy-outage";
 import { AgentLoopError } from "./rollout-error";
 import { type LoopLimits, resolveLimits, type TrajectoryOptions } from "./rollout-options";
 import { buildPromptMessages, messagesText } from "./trajectory-prompt";
@@ -52,9 +54,11 @@ interface PendingCall {
 /**
  * Runs one multi-turn rollout of `task` (metis-protocol.md §5): the policy writes a turn (stop `</tool_call>`),
  * a tool call is executed and its observation becomes the next user turn, until an answer, the token budget, the
- * turn limit, a tool's `done`, or an error. It never rejects for a failure of this trajectory (policy error, abort):
- * those end with finishReason "error" and `error` set. It rejects only for invalid options. `tools.close(id)` is
- * always awaited before it resolves (close errors are ignored).
+ * turn limit, a tool's `done`, or an error. A failure of this trajectory (a policy error, an abort) ends it with
+ * finishReason "error" and `error` set. An outage of a service it depends on is not the trajectory's failure and
+ * has no result to score: it rejects with an {@link InfrastructureError} (the tool executor's, or the model
+ * endpoint's per `policyOutage`). Otherwise it rejects only for invalid options. `tools.close(id)` is always awaited
+ * before it settles (close errors are ignored).
  */
 export async function runTrajectory(task: Task, options: TrajectoryOptions): Promise<Trajectory> {
   const limits = resolveLimits(options);
@@ -114,20 +118,33 @@ class TrajectoryRun {
     const prompt = buildPromptMessages(task, options.systemPrompt);
     let finishReason: FinishReason;
     let promptIds: number[] = [];
+    let outage: InfrastructureError | undefined;
     try {
       promptIds = options.encodePrompt?.(prompt) ?? [];
       if (options.encodePrompt !== undefined) this.promptIds = promptIds;
       finishReason = await this.loop(prompt.map((m) => ({ ...m })));
     } catch (error) {
       finishReason = "error";
-      this.error =
-        options.signal?.aborted || error instanceof AbortedSignal ? ABORTED_CAUSE : describe(error);
+      const aborted = options.signal?.aborted || error instanceof AbortedSignal;
+      if (!aborted && error instanceof InfrastructureError) outage = error;
+      this.error = aborted ? ABORTED_CAUSE : describe(error);
     } finally {
       try {
         await options.tools.close(this.id);
       } catch {
         // close is best effort: the reference's server answers 500 to it, and the trainer ignores that
       }
+    }
+    if (outage !== undefined) {
+      emitEvent(options.onEvent, {
+        type: "trajectory-end",
+        trajectoryId: this.id,
+        taskId: task.id,
+        finishReason,
+        toolCalls: this.toolCalls,
+        error: outage.message,
+      });
+      throw outage;
     }
     const trajectory: Trajectory = {
       id: this.id,
@@ -200,6 +217,8 @@ class TrajectoryRun {
         );
       } catch (error) {
         this.throwIfAborted();
+        const outage = policyOutage(error);
+        if (outage !== undefined) throw outage;
         throw new AgentLoopError(
           `policy "${options.policy.name}" failed at step ${step}: ${describe(error)}`,
         );
@@ -275,6 +294,8 @@ class TrajectoryRun {
       observation = await abortable(options.tools.execute(this.id, pending.action, extra), options.signal);
     } catch (error) {
       this.throwIfAborted();
+      // The tool server failed, not the call: the trajectory ends unscored (see runTrajectory).
+      if (error instanceof InfrastructureError) throw error;
       observation = failedObservation(describe(error));
     }
     const toolMs = performance.now() - began;

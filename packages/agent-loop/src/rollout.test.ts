@@ -99,6 +99,31 @@ describe("rollout", () => {
     expect(result[2]?.error).toContain("bad");
   });
 
+  it("an outage of the tool server rejects the batch with InfrastructureError, aborting the rest (real HTTP)", async () => {
+    // Task 2 calls a tool the test server answers with HTTP 500; the others wait on a slow tool until aborted.
+    const policy = new ScriptedPolicy(({ question, step }) =>
+      step > 0
+        ? "<answer>a</answer>"
+        : question === "Q2"
+          ? `<tool_call>${JSON.stringify({ name: "fail500", arguments: {} })}</tool_call>`
+          : `<tool_call>${JSON.stringify({ name: "hang", arguments: {} })}</tool_call>`,
+    );
+    const tools = new RemoteToolExecutor({ url: server.url, timeoutMs: 60_000, retries: 0 });
+    let ended = 0;
+    const batch = rollout(tasks(6), {
+      policy,
+      tools,
+      groupSize: 1,
+      concurrency: 3,
+      onEvent: (event) => {
+        if (event.type === "trajectory-end") ended++;
+      },
+    });
+    await expect(batch).rejects.toMatchObject({ name: "InfrastructureError", service: "tool-server" });
+    // the two hanging trajectories in flight were aborted rather than awaited for a minute; none started after
+    expect(ended).toBe(3);
+  });
+
   it("abort ends running and pending trajectories as error 'aborted', closes every one, loses none", async () => {
     const controller = new AbortController();
     let started = 0;

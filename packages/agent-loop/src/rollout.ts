@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Task, Trajectory } from "@hdpo/core";
 import { mapWithConcurrency } from "./concurrency";
+import { InfrastructureError } from "./infrastructure-error";
 import { AgentLoopError, requirePositiveInt } from "./rollout-error";
 import { DEFAULT_CONCURRENCY, type RolloutOptions, resolveLimits } from "./rollout-options";
 import { newTrajectoryId, runTrajectory } from "./rollout-trajectory";
@@ -9,8 +10,11 @@ import { newTrajectoryId, runTrajectory } from "./rollout-trajectory";
  * Rolls out every task `groupSize` times (G rollouts per task, `groupId` = task id, `rolloutIndex` 0 … G−1) with at
  * most `concurrency` trajectories in flight. Resolves with all trajectories, task-major in input order; one failing
  * trajectory ends as finishReason "error" and never takes down the batch. After `signal` aborts, running and
- * not-yet-started trajectories end as "error" with cause "aborted" (nothing is dropped). Rejects only for invalid
- * options or input: duplicate task ids (groups would mix), duplicate trajectory ids, a bad groupSize/concurrency.
+ * not-yet-started trajectories end as "error" with cause "aborted" (nothing is dropped).
+ * Rejects with the first {@link InfrastructureError} (the tool server or the model endpoint failed): a batch with a
+ * missing rollout cannot be scored, so no trajectory is returned; no further trajectory starts and those in flight
+ * are aborted before it rejects. Otherwise rejects only for invalid options or input: duplicate task ids (groups
+ * would mix), duplicate trajectory ids, a bad groupSize/concurrency.
  */
 export async function rollout(tasks: readonly Task[], options: RolloutOptions): Promise<Trajectory[]> {
   if (!Array.isArray(tasks)) throw new AgentLoopError("rollout: tasks must be an array of Task.");
@@ -49,7 +53,12 @@ export async function rollout(tasks: readonly Task[], options: RolloutOptions): 
     }
     seenIds.add(job.id);
   }
+  // The first outage aborts the trajectories in flight: their results would be thrown away with the batch.
+  const outage = new AbortController();
+  const signal =
+    options.signal === undefined ? outage.signal : AbortSignal.any([options.signal, outage.signal]);
   // Every in-flight trajectory listens on the signal; the default cap of 10 would warn at any real concurrency.
+  setMaxListeners(concurrency * 4 + 16, signal);
   if (options.signal !== undefined) setMaxListeners(concurrency * 4 + 16, options.signal);
 
   const {
@@ -62,11 +71,16 @@ export async function rollout(tasks: readonly Task[], options: RolloutOptions): 
     try {
       return await runTrajectory(job.task, {
         ...loopOptions,
+        signal,
         groupId: job.task.id,
         rolloutIndex: job.rolloutIndex,
         trajectoryId: job.id,
       });
     } catch (error) {
+      if (error instanceof InfrastructureError) {
+        outage.abort();
+        throw error;
+      }
       // runTrajectory rejects only for invalid options, validated above; kept so no job can take down the batch
       return errorTrajectory(job.task, job.rolloutIndex, job.id, error);
     }

@@ -57,4 +57,43 @@ describe("trajectory text helpers", () => {
     expect(extractModelAnswer(["<answer></answer>"])).toBe("");
     expect(extractModelAnswer(["<answer>unclosed", "</answer>"])).toBeUndefined();
   });
+
+  it("finds the same blocks as the reference's lazy regexes (property)", () => {
+    // Oracles: the regexes these helpers replaced, fine on the short texts built here.
+    const lastCall = (t: string) => [...t.matchAll(/<tool_call>([\s\S]*?)<\/tool_call>/g)].at(-1)?.[1];
+    const firstAnswer = (t: string) => /<answer>([\s\S]*?)<\/answer>/.exec(t)?.[1]?.trim();
+    const piece = fc.constantFrom(
+      "<tool_call>",
+      "</tool_call>",
+      "<tool_call",
+      "<answer>",
+      "</answer>",
+      "<answer",
+      "</",
+      "<",
+      ">",
+      "{}",
+      '{"name":"p","arguments":{}}',
+      " x ",
+      "\n",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+        const text = pieces.join("");
+        const expectedRaw = lastCall(text);
+        const parsed = parseToolCall(text);
+        expect(parsed.raw).toBe(expectedRaw ?? text);
+        expect(extractModelAnswer([text])).toBe(firstAnswer(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("stays linear on turns full of unclosed tags", () => {
+    // A freeze guard, not a speed test: the old regexes took 4-8 s on each of these (quadratic), now milliseconds.
+    const began = performance.now();
+    expect(extractModelAnswer(["<answer>".repeat(60_000)])).toBeUndefined();
+    expect(parseToolCall(`${"<tool_call>".repeat(60_000)}`).name).toBe("unknown");
+    expect(performance.now() - began).toBeLessThan(2000);
+  });
 });

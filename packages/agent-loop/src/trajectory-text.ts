@@ -1,4 +1,5 @@
 import type { ToolCall } from "@hdpo/core";
+import { firstTagBlock, lastTagBlock } from "./tag-blocks";
 
 /** The stop string of the text protocol (metis-protocol.md §2). */
 export const TOOL_CALL_OPEN = "<tool_call>";
@@ -7,8 +8,8 @@ export const TOOL_CALL_CLOSE = "</tool_call>";
 /** The name counted for a tool call whose JSON cannot be read. */
 export const UNKNOWN_TOOL_NAME = "unknown";
 
-const ANSWER_PATTERN = /<answer>([\s\S]*?)<\/answer>/;
-const TOOL_CALL_BLOCK = /<tool_call>([\s\S]*?)<\/tool_call>/g;
+const ANSWER_OPEN = "<answer>";
+const ANSWER_CLOSE = "</answer>";
 
 /**
  * Re-appends `</tool_call>` when a turn stopped on it but the text lacks it: OpenAI-compatible servers strip the
@@ -33,9 +34,9 @@ export function actionText(text: string): string | undefined {
  * (no block, bad JSON, no string `name`) gives name "unknown", `arguments` {} and the block in `raw`.
  */
 export function parseToolCall(action: string): ToolCall {
-  const match = [...action.matchAll(TOOL_CALL_BLOCK)].at(-1);
-  const raw = match?.[1] ?? action;
-  if (match === undefined) return { name: UNKNOWN_TOOL_NAME, arguments: {}, raw };
+  const block = lastTagBlock(action, TOOL_CALL_OPEN, TOOL_CALL_CLOSE);
+  if (block === undefined) return { name: UNKNOWN_TOOL_NAME, arguments: {}, raw: action };
+  const raw = action.slice(block.contentStart, block.contentEnd);
   try {
     const parsed: unknown = JSON.parse(raw.trim());
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
@@ -64,8 +65,8 @@ export function nativeToolCallAction(call: ToolCall): string {
  */
 export function extractModelAnswer(modelTexts: readonly string[]): string | undefined {
   for (const text of modelTexts) {
-    const match = ANSWER_PATTERN.exec(text);
-    if (match !== null) return (match[1] ?? "").trim();
+    const block = firstTagBlock(text, ANSWER_OPEN, ANSWER_CLOSE);
+    if (block !== undefined) return text.slice(block.contentStart, block.contentEnd).trim();
   }
   return undefined;
 }

@@ -17,6 +17,7 @@ export {
   judgeEndpointFromEnv,
 } from "./judge-endpoint";
 export { JudgeError } from "./judge-error";
+export { isJudgeOutage } from "./judge-outage";
 export {
   buildJudgePrompt,
   JUDGE_SYSTEM_PROMPT,

@@ -22,6 +22,7 @@ const CURRENCY = /^(?:\\\$|[$€£¥])\s*/;
 // two words, so that a sentence after a number ("12 is my guess") is not taken for a unit.
 const UNIT_WORD = String.raw`[a-zµ°]+(?:\^?\{?\d+\}?)?`;
 const UNIT = new RegExp(String.raw`^(${UNIT_WORD}(?:\s*(?:\/|\*|·|\\cdot)?\s*${UNIT_WORD})?)$`);
+const MAX_NUMBER_ANSWER_CHARS = 1024;
 // Words that turn "12 <word>" into a statement about 12 rather than a quantity of something.
 const NOT_A_UNIT = new Set([
   "not",
@@ -45,6 +46,9 @@ const NOT_A_UNIT = new Set([
  * — a number inside a sentence is not read, so "12" is never found inside "123" or "12 or 13".
  */
 export function parseNumber(text: string): ParsedNumber | undefined {
+  // No number with a unit is this long, and the unit pattern backtracks quadratically on long runs of letters or
+  // spaces (model text): 32,000 characters took a second. Longer answers are not numbers.
+  if (text.length > MAX_NUMBER_ANSWER_CHARS) return undefined;
   let rest = normalizeAnswer(text)
     .replace(/[−–]/g, "-")
     .replace(/\\[dt]frac/g, "\\frac")

@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { extractAnswer } from "./extract-answer";
+import { pythonStrip } from "./python-str";
 import { RewardsError } from "./rewards-error";
 
 describe("extractAnswer", () => {
@@ -64,5 +66,25 @@ describe("extractAnswer", () => {
     expect(() => extractAnswer(undefined as unknown as string)).toThrow(
       "extractAnswer: text must be a string (the decoded response text), got undefined.",
     );
+  });
+});
+
+describe("extractAnswer on hostile text", () => {
+  it("agrees with the reference's lazy regex on random tag soup", () => {
+    const pieces = ["<answer>", "</answer>", "<answer", "answer>", "a", " ", "\n"];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
+        const text = parts.join("");
+        const match = /<answer>([\s\S]*?)<\/answer>/.exec(text);
+        expect(extractAnswer(text)).toBe(match === null ? undefined : pythonStrip(match[1] ?? ""));
+      }),
+    );
+  });
+
+  it("stays linear on 60,000 unclosed <answer> tags", () => {
+    // Guard against a hang, not a speed target: the lazy regex re-scanned the tail from every tag (seconds here).
+    const started = Date.now();
+    expect(extractAnswer("<answer>".repeat(60_000))).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -1,8 +1,8 @@
 import { pythonStrip } from "./python-str";
 import { assertString } from "./validate";
 
-// `[\s\S]` is Python's DOTALL `.`; the lazy quantifier stops at the first `</answer>` after the first `<answer>`.
-const ANSWER_SPAN = /<answer>([\s\S]*?)<\/answer>/;
+const OPEN = "<answer>";
+const CLOSE = "</answer>";
 
 /**
  * The model's final answer: the text inside the FIRST `<answer>…</answer>` pair (the closing tag nearest
@@ -19,6 +19,11 @@ const ANSWER_SPAN = /<answer>([\s\S]*?)<\/answer>/;
  */
 export function extractAnswer(text: string): string | undefined {
   assertString(text, "extractAnswer", "text");
-  const match = ANSWER_SPAN.exec(text);
-  return match === null ? undefined : pythonStrip(match[1] ?? "");
+  // The reference's `re.search(r"<answer>(.*?)</answer>", text, re.DOTALL)` as two scans: the search that starts at
+  // the first `<answer>` ends at the first `</answer>` after it, and when none follows it, none follows any later
+  // `<answer>` either. The regex itself re-scans the tail from every `<answer>` (quadratic on model text).
+  const open = text.indexOf(OPEN);
+  if (open < 0) return undefined;
+  const close = text.indexOf(CLOSE, open + OPEN.length);
+  return close < 0 ? undefined : pythonStrip(text.slice(open + OPEN.length, close));
 }

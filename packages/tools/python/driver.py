@@ -35,7 +35,8 @@ MAX_RATIO = 200
 
 def _prefer_as_oom_victim():
     """Without a memory cgroup, a session's processes together may exceed RAM; make them the OOM killer's
-    first choice (inherited by children, and only root could lower it again) so the server survives."""
+    first choice (inherited by children) so the server survives. A value set here could be lowered again by
+    user code; a root server writes it once more from outside, which makes it a floor."""
     try:
         with open("/proc/self/oom_score_adj", "w") as handle:
             handle.write("1000")
@@ -363,6 +364,37 @@ def _write_marker(fd, marker):
         return False
 
 
+def _reap_children():
+    """Collects children the server killed after the previous call (or that exited): zombies count against
+    RLIMIT_NPROC, and nobody else waits for them."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] != 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _cap_images(images):
+    """Keeps images in order within the per-call caps the server re-checks; says how many were dropped."""
+    limits = CONFIG.get("images") or {}
+    max_images = int(limits.get("maxImages", 64))
+    max_image = int(limits.get("maxImageChars", 32 << 20))
+    max_total = int(limits.get("maxTotalChars", 48 << 20))
+    kept = []
+    total = 0
+    for uri in images:
+        if len(kept) < max_images and len(uri) <= max_image and total + len(uri) <= max_total:
+            kept.append(uri)
+            total += len(uri)
+    dropped = len(images) - len(kept)
+    if not dropped:
+        return kept, ""
+    return kept, (
+        f"[{dropped} of {len(images)} images were not kept: a call keeps at most {max_images} images "
+        f"and {max_total} characters of them, each at most {max_image}]"
+    )
+
+
 def _neutralize_matplotlib_magic(code):
     """`%matplotlib inline` is IPython syntax models often write; figures are always captured, so it is a no-op.
     Other magics and `!shell` lines stay syntax errors (there is no IPython here)."""
@@ -377,6 +409,7 @@ def _neutralize_matplotlib_magic(code):
 
 
 def run(request, namespace, out_cap):
+    _reap_children()
     code = _neutralize_matplotlib_magic(textwrap.dedent(request.get("code", "")))
     stdout = _CappedWriter(out_cap, 1)
     stderr = _CappedWriter(out_cap, 2)
@@ -397,15 +430,19 @@ def run(request, namespace, out_cap):
     _flush_real_streams()
     marker = request.get("marker", "").encode("ascii")
     markers = bool(marker) and _write_marker(1, marker) and _write_marker(2, marker)
+    images, note = _cap_images(CALL.images if success else [])
+    stderr_text = stderr.text()
+    if note:
+        stderr_text += ("\n" if stderr_text and not stderr_text.endswith("\n") else "") + note
     return {
         "id": request.get("id"),
         "ok": True,
         "success": success,
         "stdout": stdout.text(),
-        "stderr": stderr.text(),
+        "stderr": stderr_text,
         "stdoutDropped": stdout.dropped,
         "stderrDropped": stderr.dropped,
-        "images": CALL.images if success else [],
+        "images": images,
         "markers": markers,
     }
 
@@ -500,6 +537,7 @@ def main():
         line = reader.readline()
         if not line:
             return
+        request = None
         try:
             request = json.loads(line)
             op = request.get("op")
@@ -512,7 +550,8 @@ def main():
             else:
                 reply = {"id": request.get("id"), "ok": False, "error": f"unknown op {op!r}"}
         except Exception as error:  # a driver bug or a bad request: answer, never die silently
-            reply = {"id": None, "ok": False, "error": f"{type(error).__name__}: {error}"}
+            request_id = request.get("id") if isinstance(request, dict) else None
+            reply = {"id": request_id, "ok": False, "error": f"{type(error).__name__}: {error}"}
         if FORKED[0]:
             os._exit(0)
         try:

@@ -1,13 +1,17 @@
 // The public API of @hdpo/tools: re-exports only.
-export { actionErrorReply, noHandlerText } from "./actions/action-error-reply";
+export { actionErrorReply, actionTooLongText, noHandlerText } from "./actions/action-error-reply";
+export { jsonTextNestsDeeper, MAX_JSON_DEPTH } from "./actions/json-depth";
 export {
+  DEFAULT_MAX_ACTION_CHARS,
   type OpenAIToolCallLike,
+  type ParseActionOptions,
   parseOpenAIToolCall,
   parseToolCallText,
   TOOL_CALL_CLOSE,
   TOOL_CALL_OPEN,
 } from "./actions/parse-tool-call";
 export type { KnownTools, ParsedAction } from "./actions/parsed-action";
+export { firstTagBlock, lastTagBlock, type TagBlock } from "./actions/tool-call-blocks";
 export { InProcessToolExecutor } from "./executor/in-process-tool-executor";
 export { observationFromReply } from "./executor/observation-from-reply";
 export * from "./image-search/index";
@@ -50,5 +54,6 @@ export { ToolOverloadedError } from "./runtime/tool-overloaded-error";
 export type { ToolCallRequest, ToolRequest, ToolRuntime } from "./runtime/tool-runtime";
 export * from "./search/index";
 export { TERMINATED_SESSION_NOTICE, UNRESTORED_SESSION_NOTICE } from "./sessions/python-session-pool";
+export { DEFAULT_MAX_REPLAY_BYTES } from "./sessions/replay-budget";
 export { MAX_REPLAY_CHARS } from "./sessions/trajectory-state";
 export { ToolsError } from "./tools-error";

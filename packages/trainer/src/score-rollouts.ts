@@ -1,5 +1,6 @@
+import { InfrastructureError } from "@hdpo/agent-loop";
 import type { Task, Trajectory } from "@hdpo/core";
-import type { Judge } from "@hdpo/judge";
+import { applyErrorPolicy, isJudgeOutage, type Judge } from "@hdpo/judge";
 import { formatReward } from "@hdpo/rewards";
 
 /** The judge's and the format rule's view of one rollout. */
@@ -17,6 +18,9 @@ export interface RolloutScore {
  * Scores every rollout with the judge (on the extracted answer) and the reference's format rule (on the whole
  * response, observations included). A rollout that errored is scored 0 and excluded from the update: a crash
  * says nothing about the policy's choices, and counting it as wrong would push its group's advantages around.
+ * A judge that cannot be asked at all (down, 5xx) is not a failed judgement to apply the error policy to: nothing
+ * may be trained or reported on it, so it rejects.
+ * @throws InfrastructureError (service "judge") when the judge is down; JudgeError under the "fail" error policy.
  */
 export async function scoreRollouts(
   trajectories: readonly Trajectory[],
@@ -30,12 +34,19 @@ export async function scoreRollouts(
       }
       const formatScore = formatReward(trajectory.finalText);
       const task = tasksById.get(trajectory.taskId)!;
-      const scored = await judge.score({
+      const verdict = await judge.judge({
         question: task.question,
         groundTruth: task.answer,
         prediction: trajectory.answer ?? "",
         ...(task.choices !== undefined ? { choices: task.choices } : {}),
       });
+      if (isJudgeOutage(verdict)) {
+        throw new InfrastructureError(
+          "judge",
+          `the judge failed: ${verdict.cause}; check that the LLM judge (judge.baseUrl) is running.`,
+        );
+      }
+      const scored = applyErrorPolicy(verdict, judge.errorPolicy);
       const answerScore = scored.score;
       const base = { answerScore, formatScore, correct: answerScore > 0 };
       if (!scored.include) return { ...base, included: false, excludedBecause: "judge-error" };

@@ -176,6 +176,97 @@ describe("hdpo-eval (the built bin, spawned)", () => {
   });
 });
 
+/** stderr's lines, and a check that none is a stack frame. */
+function stderrLines(run: Spawned): string[] {
+  const lines = run
+    .stderr()
+    .split("\n")
+    .filter((line) => line !== "");
+  expect(lines.filter((line) => line.startsWith("    at "))).toEqual([]);
+  return lines;
+}
+
+describe("hdpo-eval (the built bin): one line, no stack, for what a user can fix", () => {
+  it("a malformed --base-url", async () => {
+    const run = spawnCli([
+      "run",
+      "--data",
+      data,
+      "--base-url",
+      "localhost:8000",
+      "--out",
+      await tempDir("x-"),
+    ]);
+    expect(await run.exit).toBe(1);
+    expect(stderrLines(run)).toEqual([
+      'hdpo-eval: --base-url must be an http(s) URL like http://127.0.0.1:8000/v1; got "localhost:8000".',
+    ]);
+  });
+
+  it("a bad --max-infra-failures", async () => {
+    const run = spawnCli(["run", "--data", data, "--base-url", model.baseUrl, "--max-infra-failures", "0"]);
+    expect(await run.exit).toBe(1);
+    expect(stderrLines(run)).toHaveLength(1);
+  });
+
+  it("a tool server that is down: stops past the threshold with one line, exit 1, summary.json counts it", async () => {
+    const gone = await startVerlToolTestServer();
+    await gone.close();
+    const out = await tempDir("hdpo-eval-cli-tools-down-");
+    const run = spawnCli([
+      "run",
+      "--data",
+      data,
+      "--base-url",
+      model.baseUrl,
+      "--tools",
+      gone.url,
+      "--concurrency",
+      "1",
+      "--max-infra-failures",
+      "2",
+      "--out",
+      out,
+    ]);
+    expect(await run.exit).toBe(1);
+    const lines = stderrLines(run);
+    expect(lines.filter((line) => line.startsWith("hdpo-eval:"))).toEqual([lines.at(-1)]);
+    expect(lines.at(-1)).toMatch(
+      /^hdpo-eval: stopped: 2 consecutive items were not scored because the tool server failed; the last: the tool server at http:\/\/127\.0\.0\.1:\d+\/get_observation could not be reached .*\. The 1 finished items are kept; fix it and run the same command again to resume\.$/,
+    );
+    expect(run.stdout()).toContain("stopped: n=1/9");
+    expect(run.stdout()).toContain("not scored 2 (the tool server)");
+    expect(JSON.parse(await readFile(join(out, "summary.json"), "utf8")).notScored).toEqual({
+      "tool-server": 2,
+      model: 0,
+      judge: 0,
+    });
+  });
+
+  it("a model endpoint that is down (the real client and its retries): one line naming it, exit 1", async () => {
+    const gone = await startScriptedModel();
+    await gone.server.close();
+    const out = await tempDir("hdpo-eval-cli-model-down-");
+    const run = spawnCli([
+      "run",
+      "--data",
+      data,
+      "--base-url",
+      gone.baseUrl,
+      "--tools",
+      "none",
+      "--out",
+      out,
+    ]);
+    expect(await run.exit).toBe(1);
+    const lines = stderrLines(run);
+    expect(lines.at(-1)).toMatch(
+      /^hdpo-eval: stopped: \d+ consecutive items were not scored because the model endpoint failed; the last: the model endpoint failed: .* could not connect \(4 attempts\)/,
+    );
+    expect((await readPredictions(join(out, "predictions.jsonl"))).predictions).toEqual([]);
+  });
+});
+
 describe("main (in process)", () => {
   it("explains a missing flag, a bad flag value and an unknown command in one line", async () => {
     const a = io();

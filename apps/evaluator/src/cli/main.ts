@@ -1,5 +1,7 @@
+import { AgentLoopError, InfrastructureError, OpenAIPolicyError, oneLine } from "@hdpo/agent-loop";
 import { JudgeError } from "@hdpo/judge";
 import { TasksError } from "@hdpo/tasks";
+import { ToolsError } from "@hdpo/tools";
 import { EvaluatorError } from "../evaluator-error";
 import { compareCommand } from "./compare-command";
 import { type CliIo, runCommand } from "./run-command";
@@ -18,11 +20,27 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(`hdpo-eval: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   } catch (error) {
-    // TasksError: a malformed dataset (DatasetError names file, row and column).
-    if (error instanceof EvaluatorError || error instanceof JudgeError || error instanceof TasksError) {
-      io.stderr.write(`hdpo-eval: ${error.message}\n`);
+    if (isKnownError(error)) {
+      io.stderr.write(`hdpo-eval: ${oneLine(error.message, 4000)}\n`);
       return 1;
     }
     throw error;
   }
+}
+
+/**
+ * Errors whose message says what was wrong and what to do: printed as one line. TasksError is a malformed dataset
+ * (DatasetError names file, row and column); OpenAIPolicyError and AgentLoopError bad client options; ToolsError
+ * a missing system package (Python, bubblewrap); InfrastructureError a service that failed.
+ */
+function isKnownError(error: unknown): error is Error {
+  return (
+    error instanceof EvaluatorError ||
+    error instanceof JudgeError ||
+    error instanceof TasksError ||
+    error instanceof OpenAIPolicyError ||
+    error instanceof AgentLoopError ||
+    error instanceof InfrastructureError ||
+    error instanceof ToolsError
+  );
 }

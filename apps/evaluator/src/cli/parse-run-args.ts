@@ -32,6 +32,7 @@ export function parseRunArgs(
         "native-tools": { type: "boolean" },
         out: { type: "string" },
         "request-timeout-ms": { type: "string" },
+        "max-infra-failures": { type: "string" },
       },
     }));
   } catch (error) {
@@ -63,7 +64,7 @@ export function parseRunArgs(
   const config: RunConfig = {
     data: required("data"),
     out: required("out"),
-    baseUrl: required("base-url"),
+    baseUrl: httpUrl("base-url", required("base-url")),
     tools: text("tools") ?? RUN_DEFAULTS.tools,
     judge: text("judge") ?? RUN_DEFAULTS.judge,
     judgeErrorPolicy: policy as ErrorPolicy,
@@ -72,6 +73,7 @@ export function parseRunArgs(
     temperature: number("temperature", RUN_DEFAULTS.temperature, false),
     maxTokens: number("max-tokens", RUN_DEFAULTS.maxTokens),
     nativeTools: values["native-tools"] === true,
+    maxInfraFailures: number("max-infra-failures", RUN_DEFAULTS.maxInfraFailures),
   };
   const optional: [keyof RunConfig, string | undefined][] = [
     ["model", text("model")],
@@ -84,4 +86,20 @@ export function parseRunArgs(
   if (text("limit") !== undefined) config.limit = number("limit", 0);
   if (text("request-timeout-ms") !== undefined) config.requestTimeoutMs = number("request-timeout-ms", 0);
   return config;
+}
+
+/** `value` when it is an http(s) URL; the one-line error otherwise (the client would throw a stack trace later). */
+function httpUrl(flag: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new EvaluatorError(
+      `--${flag} must be an http(s) URL like http://127.0.0.1:8000/v1; got "${value}".`,
+    );
+  }
+  return value;
 }

@@ -1,3 +1,4 @@
+import { type InfrastructureCounts, zeroInfrastructureCounts } from "@hdpo/agent-loop";
 import type { ErrorPolicy } from "@hdpo/judge";
 import type { Prediction } from "../run/prediction";
 import { quantile, ratio } from "./percentile";
@@ -32,6 +33,11 @@ export interface Summary extends GroupMetrics {
   /** Items the run meant to evaluate (dataset size, or --limit). */
   planned: number;
   complete: boolean;
+  /**
+   * Items the last invocation could not score because a service failed (the tool server, the model endpoint, the
+   * judge), by service. They are not in predictions.jsonl nor in any number here; a resumed run retries them.
+   */
+  notScored: InfrastructureCounts;
   /** Items left out of accuracy by the judge error policy. */
   excluded: number;
   /** T distribution: items by number of tool calls ("0", "1", …). */
@@ -69,6 +75,8 @@ export interface SummaryContext {
   errorPolicy: ErrorPolicy;
   planned: number;
   complete: boolean;
+  /** Items of the last invocation left unscored by a service's failure; none when omitted. */
+  notScored?: InfrastructureCounts;
 }
 
 /** Accuracy and tool-use of a group. */
@@ -164,6 +172,7 @@ export function summarize(predictions: readonly Prediction[], context: SummaryCo
     ...overall,
     planned: context.planned,
     complete: context.complete,
+    notScored: { ...(context.notScored ?? zeroInfrastructureCounts()) },
     excluded: overall.n - overall.scored,
     toolCallsHistogram: sortNumericKeys(histogram),
     toolCallsByName: sortKeys(byName),

@@ -1,3 +1,4 @@
+import { describeInfrastructureCounts } from "@hdpo/agent-loop";
 import { chartToSvg, escapeHtml } from "@hdpo/plots";
 import type { Summary } from "../metrics/summary";
 import type { Prediction } from "../run/prediction";
@@ -64,6 +65,7 @@ export function renderRunReport(summary: Summary, predictions: readonly Predicti
     ),
     metricRow("excluded", "excluded by the judge error policy", summary.excluded, String(summary.excluded)),
     metricRow("judgeErrors", "judge errors", summary.judgeErrors, String(summary.judgeErrors)),
+    ...notScoredRows(summary),
     metricRow(
       "invalidToolCalls",
       "invalid tool calls",
@@ -144,4 +146,20 @@ ${confusion}
 <table class="items"><tr><th>id</th><th>category</th><th>T</th><th>verdict</th><th>prediction</th><th>ground truth</th><th></th></tr>${items}</table>
 </body></html>
 `;
+}
+
+/** Items a failed service kept from being scored, when there were any (older summaries lack the field). */
+function notScoredRows(summary: Summary): string[] {
+  const counts = summary.notScored;
+  if (counts === undefined) return [];
+  const total = counts["tool-server"] + counts.model + counts.judge;
+  if (total === 0) return [];
+  return [
+    metricRow(
+      "notScored",
+      "not scored: a service failed (retried on resume)",
+      total,
+      describeInfrastructureCounts(counts),
+    ),
+  ];
 }

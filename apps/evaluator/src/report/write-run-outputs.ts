@@ -1,5 +1,6 @@
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { InfrastructureCounts } from "@hdpo/agent-loop";
 import type { ErrorPolicy } from "@hdpo/judge";
 import { accCsv } from "../metrics/acc-csv";
 import { type Summary, summarize } from "../metrics/summary";
@@ -14,6 +15,8 @@ export interface RunOutputsContext {
   complete: boolean;
   /** The run's name in titles (the model id). */
   label: string;
+  /** Items this invocation could not score because a service failed. */
+  notScored?: InfrastructureCounts;
 }
 
 /** Writes summary.json, acc.csv, report.html and headline.png into `dir`, each replaced atomically. */

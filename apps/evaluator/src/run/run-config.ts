@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES } from "@hdpo/agent-loop";
 import type { ErrorPolicy } from "@hdpo/judge";
 
 /** Everything a run is configured with; `config.json` holds it without the API keys. */
@@ -30,6 +31,11 @@ export interface RunConfig {
   nativeTools: boolean;
   /** Per-request timeout of the model endpoint. */
   requestTimeoutMs?: number;
+  /**
+   * Items in a row that one service (tool server, model endpoint, judge) may fail before the run stops; such items
+   * are never scored and are retried on resume.
+   */
+  maxInfraFailures: number;
 }
 
 /** Defaults of the optional flags. */
@@ -42,6 +48,7 @@ export const RUN_DEFAULTS = {
   temperature: 0,
   maxTokens: 4096,
   nativeTools: false,
+  maxInfraFailures: DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES,
 } satisfies Partial<RunConfig>;
 
 /** The config as written to `config.json`: API keys never leave the process. */

@@ -1,15 +1,15 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { OpenAIChatPolicy } from "@hdpo/agent-loop";
+import { OpenAIChatPolicy, OpenAIPolicyError } from "@hdpo/agent-loop";
 import {
   createTestOpenAIServer,
   startVerlToolTestServer,
   type VerlToolTestServer,
 } from "@hdpo/agent-loop/testing";
+import type { Policy } from "@hdpo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   deterministicPart,
-  scriptedModelReply,
   startScriptedModel,
   tempDir,
   testConfig,
@@ -281,54 +281,36 @@ describe("resume", () => {
   });
 });
 
-describe("failed rollouts (the model endpoint errs)", () => {
+describe("failed rollouts (the endpoint refuses the request)", () => {
   it("are reported, not written, and run again on resume", async () => {
+    // A 400 is this request's fault (say, a context too long), not an outage: the item fails and is retried.
     let broken = true;
-    const reply = scriptedModelReply();
-    const flaky = createTestOpenAIServer({
-      models: ["scripted-model"],
-      defaultReply: (body) => {
-        if (broken && JSON.stringify(body.messages).includes("Question v2"))
-          throw new Error("model crashed on v2");
-        return reply(body);
+    const healthy = new OpenAIChatPolicy({ baseURL: model.baseUrl, maxRetries: 0, logprobs: false });
+    const policy: Policy = {
+      name: "refuses-v2",
+      generate: (request) => {
+        const question = JSON.stringify(request.messages);
+        if (broken && question.includes("Question v2"))
+          return Promise.reject(
+            new OpenAIPolicyError("http-error", "HTTP 400: context too long", { status: 400 }),
+          );
+        return healthy.generate(request);
       },
-    });
-    const baseUrl = await flaky.listen();
-    try {
-      const out = await tempDir("hdpo-eval-flaky-");
-      const config = testConfig({ data, out, baseUrl, tools: tools.url });
-      const policy = new OpenAIChatPolicy({ baseURL: baseUrl, maxRetries: 0, logprobs: false });
-      const first = await runEvaluation(config, { policy });
-      expect(first.failed).toHaveLength(1);
-      expect(first.failed[0]!.id).toBe("v2");
-      expect(first.failed[0]!.error).toContain("500");
-      expect(first.complete).toBe(false);
-      expect(first.summary.n).toBe(8);
-      broken = false;
-      const second = await runEvaluation(config, { policy });
-      expect(second.failed).toEqual([]);
-      expect(second.newlyFinished).toBe(1);
-      expect(second.complete).toBe(true);
-      expect(second.summary.accuracy).toBeCloseTo(6 / 9, 12);
-    } finally {
-      await flaky.close();
-    }
-  });
-
-  it("stop the run with a clear message when the endpoint is down from the start", async () => {
-    const down = createTestOpenAIServer({ models: ["scripted-model"] });
-    const baseUrl = await down.listen();
-    await down.close();
-    const out = await tempDir("hdpo-eval-down-");
-    const policy = new OpenAIChatPolicy({
-      baseURL: baseUrl,
-      model: "scripted-model",
-      maxRetries: 0,
-      logprobs: false,
-    });
-    await expect(
-      runEvaluation(testConfig({ data, out, baseUrl, tools: tools.url, concurrency: 1 }), { policy }),
-    ).rejects.toThrow(/the first 4 items all failed before answering .*check that the model endpoint/);
-    expect((await readPredictions(join(out, "predictions.jsonl"))).predictions).toEqual([]);
+    };
+    const out = await tempDir("hdpo-eval-flaky-");
+    const config = testConfig({ data, out, baseUrl: model.baseUrl, tools: tools.url });
+    const first = await runEvaluation(config, { policy });
+    expect(first.failed).toHaveLength(1);
+    expect(first.failed[0]!.id).toBe("v2");
+    expect(first.failed[0]!.error).toContain("400");
+    expect(first.unscored).toEqual([]);
+    expect(first.complete).toBe(false);
+    expect(first.summary.n).toBe(8);
+    broken = false;
+    const second = await runEvaluation(config, { policy });
+    expect(second.failed).toEqual([]);
+    expect(second.newlyFinished).toBe(1);
+    expect(second.complete).toBe(true);
+    expect(second.summary.accuracy).toBeCloseTo(6 / 9, 12);
   });
 });

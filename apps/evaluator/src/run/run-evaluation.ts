@@ -1,9 +1,18 @@
 import { setMaxListeners } from "node:events";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ABORTED_CAUSE, OpenAIChatPolicy, runTrajectory } from "@hdpo/agent-loop";
-import type { Policy, Task } from "@hdpo/core";
-import { JudgeError } from "@hdpo/judge";
+import {
+  ABORTED_CAUSE,
+  type InfrastructureCounts,
+  InfrastructureError,
+  InfrastructureFailures,
+  type InfrastructureService,
+  type InfrastructureStop,
+  OpenAIChatPolicy,
+  runTrajectory,
+} from "@hdpo/agent-loop";
+import type { Policy, Task, Trajectory } from "@hdpo/core";
+import { applyErrorPolicy, isJudgeOutage, JudgeError } from "@hdpo/judge";
 import { openDataset, TasksError } from "@hdpo/tasks";
 import { EvaluatorError } from "../evaluator-error";
 import type { Summary } from "../metrics/summary";
@@ -55,6 +64,13 @@ export interface FailedItem {
   error: string;
 }
 
+/** An item a failing service (tool server, model endpoint, judge) kept from being scored: not written, retried on resume. */
+export interface UnscoredItem {
+  id: string;
+  service: InfrastructureService;
+  error: string;
+}
+
 /** Items that fail in a row, with none answered yet, before the run concludes the model endpoint is unusable. */
 const FAILURES_BEFORE_GIVING_UP = 4;
 
@@ -71,6 +87,12 @@ export interface RunResult {
   droppedBytes: number;
   /** Items whose rollout failed in this invocation; they are not in predictions.jsonl and run again next time. */
   failed: FailedItem[];
+  /** Items of this invocation that a failing service kept from being scored, by service (summary.notScored). */
+  notScored: InfrastructureCounts;
+  /** Those items; not in predictions.jsonl, so a resumed run retries them. */
+  unscored: UnscoredItem[];
+  /** Set when one service failed `config.maxInfraFailures` items in a row and the run stopped starting items. */
+  infrastructureStop?: InfrastructureStop;
 }
 
 /**
@@ -78,6 +100,9 @@ export interface RunResult {
  * LLM when configured) and appended to `predictions.jsonl` the moment it finishes; items already there are skipped,
  * so a killed run resumes where it stopped. Ends by writing summary.json, acc.csv, report.html and headline.png
  * over everything finished, also when stopped early.
+ * An outage of the tool server, the model endpoint or the judge is never scored: the item is not written (a resumed
+ * run retries it), it is counted in `notScored`, and once one service has failed `config.maxInfraFailures` items in
+ * a row the run abandons the items in flight, starts no more and resolves with `infrastructureStop` set.
  * @throws EvaluatorError for bad config or files; JudgeError when the judge error policy is "fail" and a judgement
  *   failed (what finished before is kept).
  */
@@ -99,6 +124,12 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
   let log: PredictionsLog | undefined;
   const fresh: Prediction[] = [];
   const failed: FailedItem[] = [];
+  const infrastructure = new InfrastructureFailures(config.maxInfraFailures);
+  const unscored: UnscoredItem[] = [];
+  // Aborted when a service keeps failing: the items in flight are abandoned (retried on resume) rather than awaited.
+  const infraStop = new AbortController();
+  const itemSignal =
+    controls.abort === undefined ? infraStop.signal : AbortSignal.any([controls.abort, infraStop.signal]);
   let failure: unknown;
   let resolvedModel: string | undefined;
   try {
@@ -122,6 +153,7 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
         logprobs: false,
       });
     // Every in-flight trajectory listens on the abort signal; the default cap of 10 would warn at any real concurrency.
+    setMaxListeners(config.concurrency * 4 + 16, itemSignal);
     if (controls.abort !== undefined) setMaxListeners(config.concurrency * 4 + 16, controls.abort);
     resolvedModel =
       config.model ??
@@ -158,23 +190,39 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
     const taskStream = limited(dataset.tasks(), config.limit);
     const judgeRef = judge;
     const appendLog = log;
+    const outage = (id: string, error: InfrastructureError): void => {
+      unscored.push({ id, service: error.service, error: error.message });
+      if (infrastructure.failed(error)) infraStop.abort();
+    };
     const evaluateOne = async (task: Task): Promise<void> => {
       const started = performance.now();
-      const trajectory = await runTrajectory(task, {
-        policy,
-        tools: tools.executor,
-        sampling: { temperature: config.temperature },
-        maxTurns: config.maxTurns,
-        maxActionTokens: config.maxTokens,
-        maxResponseTokens: Math.max(16384, config.maxTokens),
-        systemPrompt,
-        ...(config.nativeTools ? { toolSchemas: tools.schemas } : {}),
-        ...(controls.abort === undefined ? {} : { signal: controls.abort }),
-      });
+      let trajectory: Trajectory;
+      try {
+        trajectory = await runTrajectory(task, {
+          policy,
+          tools: tools.executor,
+          sampling: { temperature: config.temperature },
+          maxTurns: config.maxTurns,
+          maxActionTokens: config.maxTokens,
+          maxResponseTokens: Math.max(16384, config.maxTokens),
+          systemPrompt,
+          ...(config.nativeTools ? { toolSchemas: tools.schemas } : {}),
+          signal: itemSignal,
+        });
+      } catch (error) {
+        // The tool server or the model endpoint failed: nothing about the model can be scored.
+        if (error instanceof InfrastructureError) {
+          outage(task.id, error);
+          return;
+        }
+        throw error;
+      }
       // An abandoned item is not an answer: it is left for the next run, never written half-done.
-      if (controls.abort?.aborted && trajectory.error === ABORTED_CAUSE) return;
-      // Neither is a failed rollout (endpoint down, bad request): it is reported and retried on resume.
+      if (itemSignal.aborted && trajectory.error === ABORTED_CAUSE) return;
+      const used: InfrastructureService[] = trajectory.toolCalls > 0 ? ["model", "tool-server"] : ["model"];
+      // Neither is a failed rollout (a request the endpoint refused): it is reported and retried on resume.
       if (trajectory.finishReason === "error") {
+        infrastructure.succeeded(used);
         failed.push({ id: task.id, error: trajectory.error ?? "unknown error" });
         if (fresh.length === 0 && failed.length >= FAILURES_BEFORE_GIVING_UP) {
           throw new EvaluatorError(
@@ -184,12 +232,27 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
         return;
       }
       const judgeStarted = performance.now();
-      const scored = await judgeRef.judge.score({
+      const verdict = await judgeRef.judge.judge({
         question: task.question,
         groundTruth: task.answer,
         prediction: trajectory.answer ?? "",
         ...(task.choices === undefined ? {} : { choices: task.choices }),
       });
+      infrastructure.succeeded(used);
+      // A judge that cannot be asked says nothing about the answer, whatever the error policy says of judge errors.
+      if (isJudgeOutage(verdict)) {
+        outage(
+          task.id,
+          new InfrastructureError(
+            "judge",
+            `the judge at ${config.judge} failed: ${verdict.cause}; check that it is running and that --judge names it.`,
+            { endpoint: config.judge },
+          ),
+        );
+        return;
+      }
+      const scored = { verdict, ...applyErrorPolicy(verdict, judgeRef.judge.errorPolicy) };
+      if (verdict.decidedBy === "llm") infrastructure.succeeded(["judge"]);
       const judgeMs = performance.now() - judgeStarted;
       if (controls.abort?.aborted) return;
       const prediction: Prediction = {
@@ -231,8 +294,7 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
     };
 
     const broken = new AbortController();
-    const shouldStop = () =>
-      controls.stop?.aborted === true || controls.abort?.aborted === true || broken.signal.aborted;
+    const shouldStop = () => controls.stop?.aborted === true || itemSignal.aborted || broken.signal.aborted;
     const worker = async (): Promise<void> => {
       while (!shouldStop()) {
         const next = await taskStream.next();
@@ -266,11 +328,13 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
 
   const all = (await readPredictions(predictionsPath, { repair: false })).predictions;
   const complete = countPlannedDone(all.length, planned) >= planned;
+  const notScored = infrastructure.counts();
   const summary = await writeRunOutputs(config.out, all, {
     errorPolicy: config.judgeErrorPolicy,
     planned,
     complete,
     label: resolvedModel ?? config.model ?? "model",
+    notScored,
   });
   return {
     summary,
@@ -279,6 +343,9 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
     complete,
     droppedBytes: onDisk.droppedBytes,
     failed,
+    notScored,
+    unscored,
+    ...(infrastructure.stop === undefined ? {} : { infrastructureStop: infrastructure.stop }),
   };
 }
 
@@ -303,6 +370,7 @@ function validateConfig(config: RunConfig): void {
   };
   positive(config.concurrency, "--concurrency");
   positive(config.maxTokens, "--max-tokens");
+  positive(config.maxInfraFailures, "--max-infra-failures");
   if (!Number.isInteger(config.maxTurns) || config.maxTurns < 0) {
     throw new EvaluatorError(`--max-turns must be a whole number ≥ 0, got ${config.maxTurns}.`);
   }

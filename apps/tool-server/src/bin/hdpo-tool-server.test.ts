@@ -92,4 +92,33 @@ describe("the hdpo-tool-server bin", () => {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
   });
+
+  it("survives a 390 KiB deeply nested body: a 400, the same process keeps answering exactly", async () => {
+    const { child, url, stderr } = await spawnServer([
+      "--port",
+      "0",
+      "--workers",
+      "1",
+      "--session-dir",
+      join(root, "sessions-deep"),
+    ]);
+    try {
+      const pid = child.pid;
+      expect(stdoutOf(await python(url, "control", "v = 20\nprint(v)"))).toBe("20");
+      const nest = "[".repeat(200_000) + "]".repeat(200_000);
+      for (const body of [`{"trajectory_ids":[${nest}],"actions":["x"]}`, nest]) {
+        const reply = await fetch(`${url}/get_observation`, { method: "POST", body });
+        expect(reply.status).toBe(400);
+        expect((await jsonOf(reply)).detail).toMatch(/deeper than 64 levels/);
+      }
+      expect(stdoutOf(await python(url, "control", "v += 22\nprint(v)"))).toBe("42");
+      expect(child.exitCode).toBeNull();
+      expect(child.pid).toBe(pid);
+      expect(isAlive(pid!)).toBe(true);
+      expect(stderr()).not.toMatch(/RangeError|kept serving/);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolveExit) => child.once("exit", resolveExit));
+    }
+  });
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { main } from "../cli/main";
 import type { ToolServer } from "../http/tool-server";
+import { installProcessGuard } from "./process-guard";
 
 // The process edge of `hdpo-tool-server`: exit codes and signals live here, the CLI logic in cli/main.ts.
 // SIGINT/SIGTERM: HTTP mode closes gracefully (in-flight requests get the grace period, then every child process is
@@ -28,6 +29,10 @@ function stop(signal: NodeJS.Signals): void {
 }
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
+// The last line of defence, installed by the binary only (the library never touches process-wide handlers): an
+// error that escaped every request handler is logged in one line and the server keeps serving, because exiting
+// would lose every live session of every other client.
+installProcessGuard((line) => process.stderr.write(`${line}\n`));
 
 const result = await main(process.argv.slice(2), undefined, process.env, aborted.signal);
 if (result.exitCode !== 0 || result.server === undefined) process.exit(result.exitCode);

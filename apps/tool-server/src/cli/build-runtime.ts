@@ -53,6 +53,7 @@ export async function buildRuntime(
     workers: options.workers,
     blocklist: options.blocklist,
     maxQueue: options.maxQueue,
+    maxReplayBytes: options.maxReplayBytes,
   });
   return {
     runtime,

@@ -59,6 +59,24 @@ describe("parseCliOptions", () => {
         "7",
         "--shutdown-grace",
         "2",
+        "--max-json-depth",
+        "32",
+        "--max-reply-bytes",
+        "2097152",
+        "--headers-timeout",
+        "5",
+        "--request-timeout",
+        "20",
+        "--body-timeout",
+        "0.5",
+        "--max-connections",
+        "100",
+        "--max-mcp-sessions",
+        "8",
+        "--mcp-idle-timeout",
+        "90",
+        "--max-replay-bytes",
+        "1048576",
       ],
       {},
     );
@@ -82,7 +100,32 @@ describe("parseCliOptions", () => {
       maxBodyBytes: 2048,
       maxConcurrentRequests: 7,
       shutdownGraceMs: 2000,
+      maxJsonDepth: 32,
+      maxReplyBytes: 2097152,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 20000,
+      bodyTimeoutMs: 500,
+      maxConnections: 100,
+      maxMcpSessions: 8,
+      mcpIdleTimeoutMs: 90000,
+      maxReplayBytes: 1048576,
     });
+  });
+
+  it("has bounded defaults for every request, connection and session, the MCP idle expiry no longer than --idle-timeout", () => {
+    expect(parseCliOptions([], {})).toMatchObject({
+      maxJsonDepth: 64,
+      maxReplyBytes: 64 * 1024 * 1024,
+      headersTimeoutMs: 60_000,
+      requestTimeoutMs: 120_000,
+      bodyTimeoutMs: 30_000,
+      maxConnections: 4096,
+      maxMcpSessions: 1024,
+      mcpIdleTimeoutMs: 600_000,
+    });
+    expect(parseCliOptions([], {}).maxReplayBytes).toBeUndefined();
+    expect(parseCliOptions(["--idle-timeout", "60"], {}).mcpIdleTimeoutMs).toBe(60_000);
+    expect(parseCliOptions(["--idle-timeout", "3600"], {}).mcpIdleTimeoutMs).toBe(600_000);
   });
 
   it("falls back to the environment the reference names", () => {
@@ -115,6 +158,10 @@ describe("parseCliOptions", () => {
     [["--idle-timeout=-1"], /--idle-timeout must be a number of seconds/],
     [["--idle-timeout", "0"], /--idle-timeout must be a number of seconds/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],
+    [["--headers-timeout", "200"], /--headers-timeout \(200 s\) must not exceed --request-timeout \(120 s\)/],
+    [["--body-timeout", "0"], /--body-timeout must be a number of seconds/],
+    [["--max-json-depth", "2"], /--max-json-depth must be an integer in \[8, 10000\]/],
+    [["--max-reply-bytes", "10"], /--max-reply-bytes must be an integer/],
     [["positional"], /positional/],
   ])("rejects %j", (argv, message) => {
     expect(() => parseCliOptions(argv, {})).toThrow(message);
@@ -142,6 +189,15 @@ describe("parseCliOptions", () => {
       "--max-body-bytes",
       "--max-concurrent-requests",
       "--shutdown-grace",
+      "--max-json-depth",
+      "--max-reply-bytes",
+      "--headers-timeout",
+      "--request-timeout",
+      "--body-timeout",
+      "--max-connections",
+      "--max-mcp-sessions",
+      "--mcp-idle-timeout",
+      "--max-replay-bytes",
     ]) {
       expect(USAGE).toContain(flag);
     }

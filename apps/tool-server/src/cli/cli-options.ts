@@ -1,5 +1,14 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { DEFAULT_MAX_JSON_DEPTH } from "../http/json-depth";
+import { DEFAULT_MAX_REPLY_BYTES } from "../http/observation-reply";
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from "../http/tool-server";
+import { DEFAULT_MAX_MCP_SESSIONS, DEFAULT_MCP_IDLE_TIMEOUT_MS } from "../mcp/mcp-http-sessions";
 import { ToolServerError } from "../tool-server-error";
 
 /** Everything the command line and the environment decide, as plain data. */
@@ -23,10 +32,36 @@ export interface ToolServerCliOptions {
   imageCollection?: string;
   maxBodyBytes: number;
   maxConcurrentRequests: number;
+  /** Deepest JSON nesting of a request body (400 beyond). */
+  maxJsonDepth: number;
+  /** Largest /get_observation reply; entries that do not fit get their own error observation. */
+  maxReplyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Longest pause between two chunks of a request body. */
+  bodyTimeoutMs: number;
+  maxConnections: number;
+  maxMcpSessions: number;
+  /** Idle MCP session expiry; default the shorter of 10 min and --idle-timeout. */
+  mcpIdleTimeoutMs: number;
+  /** Python code kept for replays over all trajectories (bytes); undefined = the runtime's default. */
+  maxReplayBytes?: number;
   shutdownGraceMs: number;
   mcpStdio: boolean;
   mcpHttp: boolean;
 }
+
+/** Defaults of the robustness flags (seconds where the flag takes seconds). */
+export const CLI_DEFAULTS = {
+  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
+  maxReplyBytes: DEFAULT_MAX_REPLY_BYTES,
+  headersTimeoutS: DEFAULT_HEADERS_TIMEOUT_MS / 1000,
+  requestTimeoutS: DEFAULT_REQUEST_TIMEOUT_MS / 1000,
+  bodyTimeoutS: DEFAULT_BODY_TIMEOUT_MS / 1000,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
+  maxMcpSessions: DEFAULT_MAX_MCP_SESSIONS,
+  mcpIdleTimeoutS: DEFAULT_MCP_IDLE_TIMEOUT_MS / 1000,
+} as const;
 
 /** The default port, as the reference's `start_tool_server.sh`. */
 export const DEFAULT_PORT = 30569;
@@ -46,6 +81,18 @@ Server
   --port P                   port (default ${DEFAULT_PORT}; 0 picks a free one)
   --max-concurrent-requests N  /get_observation requests in flight before 503 (default 1024)
   --max-body-bytes N         largest request body before 413 (default 33554432 = 32 MiB)
+  --max-json-depth N         deepest JSON nesting of a request body before 400 (default 64)
+  --max-reply-bytes N        largest /get_observation reply; entries that do not fit get their
+                             own error observation, the others keep theirs (default 67108864 = 64 MiB)
+  --headers-timeout S        seconds to receive a request's headers before 408 (default 60)
+  --request-timeout S        seconds to receive a whole request, headers and body, before 408;
+                             the answer's time is not counted (default 120)
+  --body-timeout S           longest pause in a request body, in seconds, before 408 (default 30)
+  --max-connections N        open connections at most; more are closed at once (default 4096)
+  --max-mcp-sessions N       MCP sessions at once; at the limit the least recently used idle
+                             one is closed (default 1024)
+  --mcp-idle-timeout S       seconds before an unused MCP session is closed
+                             (default 600, or --idle-timeout when shorter)
   --shutdown-grace S         seconds in-flight requests get on SIGINT/SIGTERM (default 10)
   --mcp-stdio                speak MCP on stdin/stdout instead of serving HTTP
 
@@ -53,8 +100,10 @@ Python
   --workers N                Python calls running at once (default: CPU count)
   --max-sessions N           live Python processes; beyond, the least recently used is
                              evicted and replayed on its next call (default 128)
-  --idle-timeout S           seconds before an unused trajectory (and MCP session) is closed
-                             (default 1800)
+  --idle-timeout S           seconds before an unused trajectory is closed (default 1800)
+  --max-replay-bytes N       Python code kept for replaying evicted sessions, over all
+                             trajectories; beyond it the oldest histories are dropped and
+                             those sessions restart clean with a notice (default 268435456 = 256 MiB)
   --max-queue N              requests queued or running in the runtime before 503 (default 4096)
   --session-dir DIR          session directories root (env METIS_SESSION_DIR, default ${DEFAULT_SESSION_DIR})
   --python PATH              Python 3 with Pillow + numpy (env HDPO_PYTHON; default: discovered)
@@ -78,6 +127,7 @@ Environment
   HDPO_SERPER_URL, HDPO_SERPAPI_URL, HDPO_BRIGHTDATA_URL (endpoint overrides),
   HDPO_IMAGE_SEARCH_MAPS, METIS_IMAGE_SEARCH_CACHE (root of relative map image paths),
   HDPO_IMAGE_SEARCH_DIR, HDPO_IMAGE_SEARCH_K, HDPO_IMAGE_SEARCH_MAX_DISTANCE,
+  HDPO_IMAGE_SEARCH_MAX_PIXELS (largest image decoded for image search, default 12000000),
   METIS_SESSION_DIR, HDPO_PYTHON.
   API keys are passed to the search providers only: never logged, never visible to Python.`;
 
@@ -105,6 +155,15 @@ function parse(argv: readonly string[]) {
       "image-collection": { type: "string" },
       "max-body-bytes": { type: "string", default: String(32 * 1024 * 1024) },
       "max-concurrent-requests": { type: "string", default: "1024" },
+      "max-json-depth": { type: "string", default: String(CLI_DEFAULTS.maxJsonDepth) },
+      "max-reply-bytes": { type: "string", default: String(CLI_DEFAULTS.maxReplyBytes) },
+      "headers-timeout": { type: "string", default: String(CLI_DEFAULTS.headersTimeoutS) },
+      "request-timeout": { type: "string", default: String(CLI_DEFAULTS.requestTimeoutS) },
+      "body-timeout": { type: "string", default: String(CLI_DEFAULTS.bodyTimeoutS) },
+      "max-connections": { type: "string", default: String(CLI_DEFAULTS.maxConnections) },
+      "max-mcp-sessions": { type: "string", default: String(CLI_DEFAULTS.maxMcpSessions) },
+      "mcp-idle-timeout": { type: "string" },
+      "max-replay-bytes": { type: "string" },
       "shutdown-grace": { type: "string", default: "10" },
       "mcp-stdio": { type: "boolean", default: false },
     },
@@ -148,13 +207,21 @@ export function parseCliOptions(
     }
     return Math.round(value * 1000);
   };
+  const idleTimeoutMs = seconds("idle-timeout", values["idle-timeout"]);
+  const headersTimeoutMs = seconds("headers-timeout", values["headers-timeout"])!;
+  const requestTimeoutMs = seconds("request-timeout", values["request-timeout"])!;
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ToolServerError(
+      `--headers-timeout (${headersTimeoutMs / 1000} s) must not exceed --request-timeout (${requestTimeoutMs / 1000} s): the headers are part of the request`,
+    );
+  }
   return {
     help: values.help,
     host: values.host,
     port: integer("port", values.port, 0, 65535),
     workers: optional("workers", values.workers, 1, 4096) ?? availableParallelism(),
     maxSessions: optional("max-sessions", values["max-sessions"], 1, 1_000_000),
-    idleTimeoutMs: seconds("idle-timeout", values["idle-timeout"]),
+    idleTimeoutMs,
     maxQueue: optional("max-queue", values["max-queue"], 0, 10_000_000),
     sessionDir: values["session-dir"] ?? nonEmpty(env.METIS_SESSION_DIR) ?? DEFAULT_SESSION_DIR,
     python: values.python ?? nonEmpty(env.HDPO_PYTHON),
@@ -177,6 +244,17 @@ export function parseCliOptions(
       1,
       1_000_000,
     ),
+    maxJsonDepth: integer("max-json-depth", values["max-json-depth"], 8, 10_000),
+    maxReplyBytes: integer("max-reply-bytes", values["max-reply-bytes"], 1024 * 1024, 2 ** 31),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    bodyTimeoutMs: seconds("body-timeout", values["body-timeout"])!,
+    maxConnections: integer("max-connections", values["max-connections"], 1, 1_000_000),
+    maxMcpSessions: integer("max-mcp-sessions", values["max-mcp-sessions"], 1, 1_000_000),
+    mcpIdleTimeoutMs:
+      seconds("mcp-idle-timeout", values["mcp-idle-timeout"]) ??
+      Math.min(CLI_DEFAULTS.mcpIdleTimeoutS * 1000, idleTimeoutMs ?? Number.POSITIVE_INFINITY),
+    maxReplayBytes: optional("max-replay-bytes", values["max-replay-bytes"], 1024 * 1024, 2 ** 40),
     shutdownGraceMs: seconds("shutdown-grace", values["shutdown-grace"])!,
     mcpStdio: values["mcp-stdio"],
     mcpHttp: true,

@@ -60,8 +60,15 @@ export async function main(
       workers: options.workers,
       maxConcurrentRequests: options.maxConcurrentRequests,
       maxBodyBytes: options.maxBodyBytes,
+      maxJsonDepth: options.maxJsonDepth,
+      maxReplyBytes: options.maxReplyBytes,
+      headersTimeoutMs: options.headersTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      bodyTimeoutMs: options.bodyTimeoutMs,
+      maxConnections: options.maxConnections,
+      maxMcpSessions: options.maxMcpSessions,
       python: built.python,
-      mcpIdleTimeoutMs: options.idleTimeoutMs,
+      mcpIdleTimeoutMs: options.mcpIdleTimeoutMs,
     });
     let url: string;
     try {

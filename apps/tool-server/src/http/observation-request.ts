@@ -49,7 +49,6 @@ export function parseObservationRequest(body: unknown): ObservationRequest {
           loc: ["body", "trajectory_ids", index],
           msg: problem,
           type: "value_error",
-          input: id,
         });
       }
     });
@@ -111,7 +110,6 @@ function readList<T>(
       loc: ["body", name],
       msg: "Input should be a valid list",
       type: "list_type",
-      input: value,
     });
     return undefined;
   }
@@ -123,7 +121,6 @@ function readList<T>(
         loc: ["body", name, index],
         msg: ITEM_MESSAGES[typeName],
         type: ITEM_TYPES[typeName],
-        input: item,
       });
     }
   });

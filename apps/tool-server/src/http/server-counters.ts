@@ -3,12 +3,18 @@ export interface ServerCounters {
   requests: number;
   observationRequests: number;
   observations: number;
+  /** Entries of 200 replies answered with an error observation (their tool call failed or did not fit). */
+  failedEntries: number;
   status: Record<string, number>;
   validationErrors: number;
   bodyTooLarge: number;
   overloaded: number;
   internalErrors: number;
   notFound: number;
+  /** Requests whose headers or body did not arrive in time (408). */
+  requestTimeouts: number;
+  /** Requests refused for JSON nested too deep, or another malformed request (400). */
+  badRequests: number;
 }
 
 export function newServerCounters(): ServerCounters {
@@ -16,12 +22,15 @@ export function newServerCounters(): ServerCounters {
     requests: 0,
     observationRequests: 0,
     observations: 0,
+    failedEntries: 0,
     status: {},
     validationErrors: 0,
     bodyTooLarge: 0,
     overloaded: 0,
     internalErrors: 0,
     notFound: 0,
+    requestTimeouts: 0,
+    badRequests: 0,
   };
 }
 
@@ -33,4 +42,6 @@ export function countStatus(counters: ServerCounters, status: number): void {
   else if (status === 503) counters.overloaded++;
   else if (status === 500) counters.internalErrors++;
   else if (status === 404) counters.notFound++;
+  else if (status === 408) counters.requestTimeouts++;
+  else if (status === 400) counters.badRequests++;
 }

@@ -41,6 +41,24 @@ describe("overload and failures", () => {
     expect(metrics.http.overloaded).toBe(statuses.filter((s) => s === 503).length);
   });
 
+  it("a batch partly over the queue: the admitted entries keep their answers, the rest get an overload error each", async () => {
+    const fixture = await start({ runtime: { maxQueue: 2, workers: 1 } });
+    const ids = ["part-0", "part-1", "part-2", "part-3"];
+    const reply = await fixture.post({
+      trajectory_ids: ids,
+      actions: ids.map(() => toolCall("python", { code: "print('ran')" })),
+    });
+    // The first two ran, so a 503 (and the client's retry) would run them twice.
+    expect(reply.status).toBe(200);
+    const { observations, valids } = reply.json;
+    expect(stdoutOf(observations[0].obs)).toBe("ran");
+    expect(stdoutOf(observations[1].obs)).toBe("ran");
+    for (const index of [2, 3]) {
+      expect(observations[index].error).toMatch(/^Tool processing failed: Tool runtime overloaded/);
+    }
+    expect(valids).toEqual([true, true, false, false]);
+  });
+
   it("answers 503 beyond maxConcurrentRequests", async () => {
     const fixture = await start({ server: { maxConcurrentRequests: 1 } });
     const slow = fixture.act("slow", sleepCall(2));
@@ -50,10 +68,10 @@ describe("overload and failures", () => {
     expect((await slow).status).toBe(200);
   });
 
-  it("answers 500 'Processing failed: …' when the runtime throws, and keeps serving", async () => {
+  it("gives an entry whose runtime call throws its own error observation (the reference's shape), and keeps serving", async () => {
     const fixture = await start({});
     const real = fixture.runtime;
-    // A runtime that fails for one id only: the server's catch-all is what is under test.
+    // A runtime that fails for one id only: the server's per-entry isolation is what is under test.
     const exploding: ToolRuntimePort = {
       handle: (request) =>
         request.trajectoryId === "explode" ? Promise.reject(new TypeError("kaboom")) : real.handle(request),
@@ -73,8 +91,12 @@ describe("overload and failures", () => {
           body: JSON.stringify({ trajectory_ids: [id], actions: [toolCall("python", { code: "print(3)" })] }),
         });
       const failed = await post("explode");
-      expect(failed.status).toBe(500);
-      expect(await jsonOf(failed)).toEqual({ detail: "Processing failed: kaboom" });
+      expect(failed.status).toBe(200);
+      expect(await jsonOf(failed)).toMatchObject({
+        observations: [{ obs: "", error: "Tool processing failed: kaboom", tool_type: "metis" }],
+        dones: [true],
+        valids: [false],
+      });
       const ok = await post("fine");
       expect(ok.status).toBe(200);
       expect(stdoutOf((await jsonOf(ok)).observations[0].obs)).toBe("3");

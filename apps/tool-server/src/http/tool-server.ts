@@ -2,11 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { ToolOverloadedError } from "@hdpo/tools";
 import { McpHttpSessions } from "../mcp/mcp-http-sessions";
-import type { ToolReplyLike, ToolRuntimePort } from "../runtime-port";
+import type { ToolReplyLike, ToolRequestLike, ToolRuntimePort } from "../runtime-port";
 import { ToolServerError } from "../tool-server-error";
 import { HttpError } from "./http-error";
-import { parseJson, readBody, sendError, sendJson } from "./http-io";
-import { parseObservationRequest } from "./observation-request";
+import { type BodyLimits, describe, parseJson, readBody, sendError, sendJson, sendJsonText } from "./http-io";
+import { DEFAULT_MAX_JSON_DEPTH } from "./json-depth";
+import { DEFAULT_MAX_REPLY_BYTES, type EntryOutcome, observationReplyText } from "./observation-reply";
+import { type ObservationRequest, parseObservationRequest } from "./observation-request";
 import { isLoopbackAddress, refusedOrigin } from "./request-origin";
 import { countStatus, newServerCounters, type ServerCounters } from "./server-counters";
 
@@ -26,13 +28,31 @@ export interface ToolServerOptions {
   maxConcurrentRequests?: number;
   /** Largest request body; more gets 413. Default 32 MiB (requests carry task images as data URIs). */
   maxBodyBytes?: number;
+  /** Deepest JSON nesting of a request body; deeper gets 400 before parsing. Default 64. */
+  maxJsonDepth?: number;
+  /**
+   * Largest `/get_observation` reply (bytes). Entries that do not fit get an error observation of their own, largest
+   * first; the others keep their answers. Default 64 MiB.
+   */
+  maxReplyBytes?: number;
+  /** Longest wait for a request's headers (ms); then 408 and the connection is closed. Default 60 s. */
+  headersTimeoutMs?: number;
+  /**
+   * Longest time to receive a whole request, headers and body (ms); then 408 and the connection is closed. Only the
+   * upload counts, not the time the answer takes (Python calls may be long). At least `headersTimeoutMs`. Default 120 s.
+   */
+  requestTimeoutMs?: number;
+  /** Longest pause between two chunks of a request body (ms); then 408 and the connection is closed. Default 30 s. */
+  bodyTimeoutMs?: number;
+  /** Most open connections; beyond it new connections are closed at once. Default 4096. */
+  maxConnections?: number;
   /** Shown by `/health`. */
   python?: PythonInfo;
   /** Serve MCP over streamable HTTP at `/mcp`. Default true. */
   mcp?: boolean;
-  /** Most MCP sessions open at once. Default 1024. */
+  /** Most MCP sessions open at once; at the limit the least recently used idle one is closed. Default 1024. */
   maxMcpSessions?: number;
-  /** Idle MCP sessions are closed after this long. Default 30 min. */
+  /** Idle MCP sessions are closed after this long (ms). Default 10 min. */
   mcpIdleTimeoutMs?: number;
   /** Decides whether a rejection of `runtime.handle` means "overloaded" (→ 503). Default: its name is ToolOverloadedError. */
   isOverloaded?: (error: unknown) => boolean;
@@ -59,7 +79,11 @@ export interface ToolServer {
   readonly counters: ServerCounters;
 }
 
-const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_CONNECTIONS = 4096;
 
 /**
  * Creates the tool server on `node:http`: `POST /get_observation`, `GET /health`, `GET /metrics` as in the
@@ -69,12 +93,26 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
   const runtime = options.runtime;
   const maxConcurrent = options.maxConcurrentRequests ?? 1024;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
-    throw new ToolServerError(`maxConcurrentRequests must be an integer ≥ 1, got ${maxConcurrent}`);
+  const maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+  const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? Math.max(DEFAULT_REQUEST_TIMEOUT_MS, headersTimeoutMs);
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  requireInteger("maxConcurrentRequests", maxConcurrent, 1);
+  requireInteger("maxBodyBytes", maxBodyBytes, 1);
+  requireInteger("maxJsonDepth", maxJsonDepth, 1);
+  requireInteger("maxReplyBytes", maxReplyBytes, 1024);
+  requireInteger("headersTimeoutMs", headersTimeoutMs, 1);
+  requireInteger("requestTimeoutMs", requestTimeoutMs, 1);
+  requireInteger("bodyTimeoutMs", bodyTimeoutMs, 1);
+  requireInteger("maxConnections", maxConnections, 1);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ToolServerError(
+      `headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs}): the headers are part of the request`,
+    );
   }
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
-    throw new ToolServerError(`maxBodyBytes must be an integer ≥ 1, got ${maxBodyBytes}`);
-  }
+  const bodyLimits: BodyLimits = { maxBytes: maxBodyBytes, idleTimeoutMs: bodyTimeoutMs };
   const isOverloaded = options.isOverloaded ?? isToolOverloadedError;
   const counters = newServerCounters();
   const startedAt = Date.now();
@@ -85,7 +123,8 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
           runtime,
           maxSessions: options.maxMcpSessions,
           idleTimeoutMs: options.mcpIdleTimeoutMs,
-          maxBodyBytes,
+          bodyLimits,
+          maxJsonDepth,
         });
   let inFlightRequests = 0;
   let activeTasks = 0;
@@ -107,6 +146,9 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
   const getObservation = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const started = performance.now();
     counters.observationRequests++;
+    // The body is read before a slot is taken: a client that uploads slowly (or never finishes) holds a connection
+    // until the body timeout, never one of the slots that real work needs.
+    const parsed = parseObservationRequest(parseJson(await readBody(request, bodyLimits), maxJsonDepth));
     if (observationRequestsInFlight >= maxConcurrent) {
       throw new HttpError(
         503,
@@ -116,51 +158,55 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
     }
     observationRequestsInFlight++;
     try {
-      await answerObservation(request, response, started);
+      await answerObservation(parsed, response, started);
     } finally {
       observationRequestsInFlight--;
     }
   };
 
+  const handleEntry = (request: ToolRequestLike): Promise<ToolReplyLike> => {
+    try {
+      return track(runtime.handle(request));
+    } catch (error) {
+      // A runtime that throws instead of rejecting fails its entry, not the batch.
+      return Promise.reject(error);
+    }
+  };
+
   const answerObservation = async (
-    request: IncomingMessage,
+    parsed: ObservationRequest,
     response: ServerResponse,
     started: number,
   ): Promise<void> => {
-    const parsed = parseObservationRequest(parseJson(await readBody(request, maxBodyBytes)));
     const dispatched = performance.now();
     // Dispatched in request order in one tick, so the runtime's per-id queues keep the order of repeated ids.
-    const settled = await Promise.allSettled(
+    const settled: EntryOutcome[] = await Promise.allSettled(
       parsed.trajectoryIds.map((trajectoryId, index) =>
-        track(runtime.handle({ trajectoryId, action: parsed.actions[index]!, extra: parsed.extras[index] })),
+        handleEntry({ trajectoryId, action: parsed.actions[index]!, extra: parsed.extras[index] }),
       ),
     );
-    const overload = settled.find((s) => s.status === "rejected" && isOverloaded(s.reason));
-    if (overload !== undefined) {
+    // Every entry refused at admission means no code ran: a 503 is safe to retry. Otherwise each failure stays in
+    // its own entry (observation-reply.ts), so a retry never runs the others' code twice.
+    if (settled.every((s) => s.status === "rejected" && isOverloaded(s.reason))) {
       throw new HttpError(
         503,
-        `Tool runtime overloaded: ${errorMessage((overload as PromiseRejectedResult).reason)} Retry later or raise --max-queue/--workers.`,
+        `Tool runtime overloaded: ${describe((settled[0] as PromiseRejectedResult).reason)} Retry later or raise --max-queue/--workers.`,
         { "retry-after": "1" },
       );
     }
-    const failure = settled.find((s) => s.status === "rejected");
-    if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
-    const replies = settled.map((s) => (s as PromiseFulfilledResult<ToolReplyLike>).value);
-    counters.observations += replies.length;
     const finished = performance.now();
-    const seconds = (finished - started) / 1000;
-    sendJson(
-      response,
-      200,
-      {
-        observations: replies.map((r) => r.observation),
-        dones: replies.map((r) => r.done),
-        valids: replies.map((r) => r.valid),
-        processing_time_ms: finished - dispatched,
-        queue_time_ms: dispatched - started,
-      },
-      { "x-process-time": String(seconds) },
+    const reply = observationReplyText(
+      settled,
+      { processingMs: finished - dispatched, queueMs: dispatched - started },
+      maxReplyBytes,
+      (reason) =>
+        isOverloaded(reason)
+          ? `Tool runtime overloaded: ${describe(reason)} Retry later or raise --max-queue/--workers.`
+          : describe(reason),
     );
+    counters.observations += settled.length;
+    counters.failedEntries += reply.failedEntries;
+    sendJsonText(response, 200, reply.text, { "x-process-time": String((finished - started) / 1000) });
   };
 
   const health = () => {
@@ -182,6 +228,18 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
               warnings: sandbox.warnings,
               layers: sandbox.layers.map((l) => ({ name: l.name, active: l.active, reason: l.reason })),
             },
+      // The containment facts at a glance (the layers above say why each is on or off); a cgroup per session is
+      // one of the layers, reported there with its fallback.
+      containment:
+        sandbox === undefined
+          ? null
+          : {
+              seccomp: sandbox.seccomp,
+              per_session_uid: sandbox.uidDrop,
+              inode_cap: sandbox.inodeCap,
+              oom_locked: sandbox.oomLocked,
+              cgroup: sandbox.layers.some((l) => l.name.startsWith("cgroup") && l.active),
+            },
       python: options.python ?? null,
       live_sessions: liveSessions(stats),
       mcp_sessions: mcp?.size ?? 0,
@@ -196,7 +254,7 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
       in_flight: inFlightRequests,
       active_tasks: activeTasks,
     },
-    mcp: { sessions: mcp?.size ?? 0 },
+    mcp: { sessions: mcp?.size ?? 0, evicted: mcp?.evicted ?? 0, expired: mcp?.expired ?? 0 },
     runtime: runtime.stats(),
   });
 
@@ -233,30 +291,41 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
     }
   };
 
-  const server: Server = createServer((request, response) => {
-    counters.requests++;
-    // MCP streams (a session's GET event stream lives as long as the session) are not waited for on close: the
-    // MCP sessions are closed after the grace period instead.
-    const waitedFor = !(request.url ?? "").startsWith("/mcp");
-    if (waitedFor) inFlightRequests++;
-    if (closing) response.setHeader("connection", "close");
-    response.once("close", () => {
-      countStatus(counters, response.statusCode);
-      if (!waitedFor) return;
-      inFlightRequests--;
-      if (inFlightRequests === 0) for (const wake of idleWaiters.splice(0)) wake();
-    });
-    route(request, response).catch((error: unknown) => {
-      if (error instanceof HttpError && error.status === 413) {
-        // Stop reading the rest of an oversized upload.
-        response.once("finish", () => request.destroy());
-      }
-      sendError(response, error);
-    });
-  });
-  // Python calls may legitimately take long (the reference sets no server timeout).
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  const server: Server = createServer(
+    { connectionsCheckingInterval: Math.min(5_000, Math.max(25, Math.floor(headersTimeoutMs / 4))) },
+    (request, response) => {
+      counters.requests++;
+      // MCP streams (a session's GET event stream lives as long as the session) are not waited for on close: the
+      // MCP sessions are closed after the grace period instead.
+      const waitedFor = !(request.url ?? "").startsWith("/mcp");
+      if (waitedFor) inFlightRequests++;
+      if (closing) response.setHeader("connection", "close");
+      response.once("close", () => {
+        countStatus(counters, response.statusCode);
+        if (!waitedFor) return;
+        inFlightRequests--;
+        if (inFlightRequests === 0) for (const wake of idleWaiters.splice(0)) wake();
+      });
+      route(request, response).catch((error: unknown) => {
+        // Total: whatever failed (including a failing error reply), the response ends and nothing escapes.
+        try {
+          if (error instanceof HttpError && error.headers.connection === "close") {
+            // Stop reading the rest of an oversized or stalled upload.
+            response.once("finish", () => request.destroy());
+          }
+          sendError(response, error);
+        } catch {
+          response.destroy();
+        }
+      });
+    },
+  );
+  // requestTimeout bounds receiving the request only (headers and body), never the time its answer takes, so
+  // long Python calls are unaffected while a slow upload is cut off. The check runs on Node's interval timer;
+  // a fraction of the shortest timeout keeps the cut-off close to it without costing anything per request.
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
+  server.maxConnections = maxConnections;
 
   const close = async (closeOptions: CloseOptions = {}): Promise<void> => {
     closing = true;
@@ -315,8 +384,10 @@ function isToolOverloadedError(error: unknown): boolean {
   );
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function requireInteger(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new ToolServerError(`${name} must be an integer ≥ ${min}, got ${value}`);
+  }
 }
 
 /** The live Python session count from the runtime's stats, whatever the runtime calls it. */

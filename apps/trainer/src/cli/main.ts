@@ -1,6 +1,8 @@
+import { AgentLoopError, InfrastructureError, OpenAIPolicyError, oneLine } from "@hdpo/agent-loop";
 import { JudgeError } from "@hdpo/judge";
 import { TasksError } from "@hdpo/tasks";
 import { TensorBackendError } from "@hdpo/tensor";
+import { ToolsError } from "@hdpo/tools";
 import { TrainerError } from "@hdpo/trainer";
 import { resolveCommandConfig } from "../config/resolve-run-config";
 import { reproCommand } from "../repro/repro-command";
@@ -42,18 +44,31 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(`hdpo-train: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   } catch (error) {
-    if (
-      error instanceof TrainerAppError ||
-      error instanceof TrainerError ||
-      error instanceof TasksError ||
-      error instanceof JudgeError ||
-      error instanceof TensorBackendError
-    ) {
-      io.stderr.write(`hdpo-train: ${error.message}\n`);
+    if (isKnownError(error)) {
+      io.stderr.write(`hdpo-train: ${oneLine(error.message, 4000)}\n`);
       return 1;
     }
     throw error;
   }
+}
+
+/**
+ * Errors whose message says what to fix, printed as one line: bad config or files, a missing system package
+ * (ToolsError: no Python with Pillow and numpy, no bubblewrap), a tensor backend that does not load, a service that
+ * failed (InfrastructureError), bad client options (OpenAIPolicyError, AgentLoopError).
+ */
+function isKnownError(error: unknown): error is Error {
+  return (
+    error instanceof TrainerAppError ||
+    error instanceof TrainerError ||
+    error instanceof TasksError ||
+    error instanceof JudgeError ||
+    error instanceof TensorBackendError ||
+    error instanceof ToolsError ||
+    error instanceof InfrastructureError ||
+    error instanceof OpenAIPolicyError ||
+    error instanceof AgentLoopError
+  );
 }
 
 /** `runs/quick-20260101-120000`: a fresh folder per run, so a second `pnpm start` never collides. */

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES } from "@hdpo/agent-loop";
 import type { ErrorPolicy } from "@hdpo/judge";
 import { SUITE_TEMPLATES, TASK_FAMILIES, type TaskFamily } from "@hdpo/tasks";
 import { BACKEND_NAMES } from "@hdpo/tensor";
@@ -69,6 +70,11 @@ export const EvalSettingsSchema = z.strictObject({
   concurrency: positiveInt.default(8),
   /** Evaluate on at most this many test tasks (default all). */
   limit: positiveInt.optional(),
+  /**
+   * Tasks in a row that one service (the tool server, the LLM judge) may fail before an evaluation stops the run;
+   * such tasks are never scored (they are counted in the result's `notScored`).
+   */
+  maxInfraFailures: positiveInt.default(DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES),
 });
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });

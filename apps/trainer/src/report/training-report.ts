@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { describeInfrastructureCounts } from "@hdpo/agent-loop";
 import { chartToPng, chartToSvg, escapeHtml } from "@hdpo/plots";
 import { writeFileAtomic } from "@hdpo/policy";
 import type { EvalResult } from "../run/eval-result";
@@ -22,7 +23,7 @@ export interface ReportContext {
 }
 
 /** The numeric fields of an evaluation. */
-type EvalNumber = Exclude<keyof EvalResult, "firstError">;
+type EvalNumber = Exclude<keyof EvalResult, "firstError" | "notScored">;
 
 const EVAL_ROWS: readonly [string, EvalNumber, boolean][] = [
   ["accuracy", "accuracy", true],
@@ -49,10 +50,19 @@ function evalTable(sft: EvalResult | undefined, hdpo: EvalResult | undefined): s
             : value.toFixed(2);
     return `<td data-value="${value ?? ""}">${text}</td>`;
   };
-  const rows = EVAL_ROWS.map(
-    ([label, key, rate]) =>
-      `<tr data-metric="${key}"><th>${escapeHtml(label)}</th>${cell(sft, key, rate)}${cell(hdpo, key, rate)}</tr>`,
-  ).join("");
+  const notScored = (result: EvalResult | undefined): string => {
+    const total = notScoredTotal(result);
+    const text = total === 0 ? "0" : describeInfrastructureCounts(result!.notScored!);
+    return `<td data-value="${total}">${escapeHtml(text)}</td>`;
+  };
+  const rows =
+    EVAL_ROWS.map(
+      ([label, key, rate]) =>
+        `<tr data-metric="${key}"><th>${escapeHtml(label)}</th>${cell(sft, key, rate)}${cell(hdpo, key, rate)}</tr>`,
+    ).join("") +
+    (notScoredTotal(sft) + notScoredTotal(hdpo) === 0
+      ? ""
+      : `<tr data-metric="notScored"><th>not scored: a service failed</th>${notScored(sft)}${notScored(hdpo)}</tr>`);
   return `<table class="before-after"><tr><th>held-out test split</th><th>SFT</th><th>HDPO</th></tr>${rows}</table>`;
 }
 
@@ -84,4 +94,10 @@ export async function writeTrainingReport(
   const path = join(out, "report.html");
   await writeFileAtomic(path, renderTrainingReport(lines, context));
   return path;
+}
+
+/** Test tasks a failing service kept from being scored (0 for results written before this was recorded). */
+function notScoredTotal(result: EvalResult | undefined): number {
+  const counts = result?.notScored;
+  return counts === undefined ? 0 : counts["tool-server"] + counts.model + counts.judge;
 }

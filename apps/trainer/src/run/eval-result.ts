@@ -1,3 +1,5 @@
+import type { InfrastructureCounts } from "@hdpo/agent-loop";
+
 /** A policy's numbers on the held-out test split (the blocks `sft` and `hdpo` of summary.json). */
 export interface EvalResult {
   /** Share of finished rollouts judged correct. */
@@ -21,5 +23,10 @@ export interface EvalResult {
   errors: number;
   /** The first errored rollout's cause, when any errored. */
   firstError: string | null;
+  /**
+   * Tasks a failing service (tool server, LLM judge) kept from being scored, by service: left out of every number.
+   * Absent in results written before it was recorded.
+   */
+  notScored?: InfrastructureCounts;
   wallMs: number;
 }

@@ -35,8 +35,17 @@ const ROWS: readonly [string, (e: EvalResult) => string][] = [
 export function beforeAfterTable(sft: EvalResult, hdpo: EvalResult): string {
   const width = Math.max(...ROWS.map(([label]) => label.length));
   const header = `${"held-out test".padEnd(width)}  ${"SFT".padStart(8)}  ${"HDPO".padStart(8)}`;
-  const lines = ROWS.map(
+  const rows = [...ROWS];
+  // Shown only when a service failed: the rates then leave those tasks out.
+  if (notScored(sft) + notScored(hdpo) > 0) rows.push(["not scored", (e) => String(notScored(e))]);
+  const lines = rows.map(
     ([label, value]) => `${label.padEnd(width)}  ${value(sft).padStart(8)}  ${value(hdpo).padStart(8)}`,
   );
   return [header, "-".repeat(header.length), ...lines].join("\n");
+}
+
+/** Test tasks a failing service kept from being scored (0 for results written before this was recorded). */
+function notScored(result: EvalResult): number {
+  const counts = result.notScored;
+  return counts === undefined ? 0 : counts["tool-server"] + counts.model + counts.judge;
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RemoteToolExecutor } from "@hdpo/agent-loop";
+import { InfrastructureError, RemoteToolExecutor } from "@hdpo/agent-loop";
 import type { ToolExecutor } from "@hdpo/core";
 import type { Suite } from "@hdpo/tasks";
 import { createTextSearch, createToolRuntime, InProcessToolExecutor } from "@hdpo/tools";
@@ -73,27 +73,40 @@ function excerpt(text: string): string {
 async function checkToolServer(tools: ToolExecutor, url: string, suite: Suite): Promise<void> {
   const trajectoryId = `hdpo-train-check-${process.pid}-${Date.now()}`;
   try {
-    const python = await tools.execute(
-      trajectoryId,
-      toolCallText("python", { code: 'print("hdpo", 6 * 7)' }),
+    await probeToolServer(tools, url, suite, trajectoryId);
+  } catch (error) {
+    if (!(error instanceof InfrastructureError)) throw error;
+    throw new TrainerAppError(
+      `tools.server ${url} does not answer: ${error.message} ` +
+        "Start a tool server there (pnpm tool-server --port PORT) or leave tools.server unset for in-process tools.",
     );
-    if (!python.text.includes("hdpo 42")) {
-      throw new TrainerAppError(
-        `tools.server ${url} did not run a Python call: it answered "${excerpt(python.text)}". ` +
-          "Start a tool server there (pnpm tool-server --port PORT) or leave tools.server unset for in-process tools.",
-      );
-    }
-    const document = suite.corpus[0];
-    if (document === undefined) return;
-    const search = await tools.execute(trajectoryId, toolCallText("search", { query: document.title }));
-    if (!search.text.includes(document.title)) {
-      throw new TrainerAppError(
-        `tools.server ${url} does not serve this run's search corpus: a search for "${document.title}" answered ` +
-          `"${excerpt(search.text)}". Write the suite first (hdpo-train suite --out DIR, same settings) and start ` +
-          "the server with --search-provider local --search-corpus DIR/data/corpus.jsonl.",
-      );
-    }
   } finally {
     await tools.close(trajectoryId);
+  }
+}
+
+/** One Python call and, for a suite with search tasks, one search; throws for an answer this run cannot use. */
+async function probeToolServer(
+  tools: ToolExecutor,
+  url: string,
+  suite: Suite,
+  trajectoryId: string,
+): Promise<void> {
+  const python = await tools.execute(trajectoryId, toolCallText("python", { code: 'print("hdpo", 6 * 7)' }));
+  if (!python.text.includes("hdpo 42")) {
+    throw new TrainerAppError(
+      `tools.server ${url} did not run a Python call: it answered "${excerpt(python.text)}". ` +
+        "Start a tool server there (pnpm tool-server --port PORT) or leave tools.server unset for in-process tools.",
+    );
+  }
+  const document = suite.corpus[0];
+  if (document === undefined) return;
+  const search = await tools.execute(trajectoryId, toolCallText("search", { query: document.title }));
+  if (!search.text.includes(document.title)) {
+    throw new TrainerAppError(
+      `tools.server ${url} does not serve this run's search corpus: a search for "${document.title}" answered ` +
+        `"${excerpt(search.text)}". Write the suite first (hdpo-train suite --out DIR, same settings) and start ` +
+        "the server with --search-provider local --search-corpus DIR/data/corpus.jsonl.",
+    );
   }
 }

@@ -1,6 +1,13 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  describeInfrastructureCounts,
+  describeInfrastructureStop,
+  InfrastructureError,
+  SERVICE_LABELS,
+  zeroInfrastructureCounts,
+} from "@hdpo/agent-loop";
+import {
   type ByteLevelBpeTokenizer,
   type DecoderModel,
   loadPolicy,
@@ -38,7 +45,7 @@ import { TrainerAppError } from "../trainer-app-error";
 import { configFingerprint } from "./config-fingerprint";
 import type { EvalResult } from "./eval-result";
 import type { EvalRollout } from "./eval-rollouts";
-import { type EvaluationSetup, evaluatePolicy } from "./evaluate-policy";
+import { type EvaluationSetup, evaluatePolicy, type PolicyEvaluation } from "./evaluate-policy";
 import { MetricsLog, type SftMetricsLine } from "./metrics-log";
 import {
   DEAD_BACKEND,
@@ -166,6 +173,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     progress.note("evaluating the HDPO policy on the held-out test split…");
     const hdpoEvaluation = await evaluatePolicy(live.model, live.tokenizer, evaluationSetup(config, setup));
     await writeEvalRollouts(files, "hdpo", hdpoEvaluation.rollouts);
+    requireServices("HDPO", hdpoEvaluation, out);
     const hdpo = requireFinished("HDPO", hdpoEvaluation.result);
     const sft = live.position.sftEval!;
     await savePolicy(files.finalPolicy, { model: live.model, tokenizer: live.tokenizer });
@@ -289,7 +297,30 @@ function evaluationSetup(config: RunConfig, setup: TrainingSetup): EvaluationSet
     maxResponseTokens: config.eval.maxResponseTokens ?? config.rl.maxResponseTokens,
     maxObservationTokens: config.rl.maxObservationTokens,
     concurrency: config.eval.concurrency,
+    maxInfraFailures: config.eval.maxInfraFailures,
   };
+}
+
+/**
+ * Stops the run when a service kept failing during an evaluation: its numbers would describe the outage, not the
+ * policy. The checkpoint before the evaluation is kept, so `--resume` evaluates again.
+ * @throws TrainerAppError with one line naming the service.
+ */
+function requireServices(label: string, evaluation: PolicyEvaluation, out: string): void {
+  const stop = evaluation.infrastructureStop;
+  const notScored = describeInfrastructureCounts(evaluation.result.notScored ?? zeroInfrastructureCounts());
+  const resume = `Fix it, then continue with: hdpo-train run --resume --out ${out} (same config flags).`;
+  if (stop !== undefined) {
+    throw new TrainerAppError(
+      `the ${label} evaluation stopped: ${describeInfrastructureStop(stop, "test tasks were not scored")}. ${resume}`,
+    );
+  }
+  // Fewer tasks than the threshold, all lost to a service: nothing to report either.
+  if (evaluation.result.n === 0 && notScored !== "") {
+    throw new TrainerAppError(
+      `no test task of the ${label} evaluation could be scored because a service failed: ${notScored}. ${resume}`,
+    );
+  }
 }
 
 /** `DIR/eval/<policy>.jsonl`: the evaluation's rollouts, written before its numbers are checked so that a failed one can be read. */
@@ -433,6 +464,7 @@ async function runRl(context: PhaseContext): Promise<boolean> {
       progress.note("evaluating the SFT policy on the held-out test split…");
       const sftEvaluation = await evaluatePolicy(live.model, live.tokenizer, evaluationSetup(config, setup));
       await writeEvalRollouts(files, "sft", sftEvaluation.rollouts);
+      requireServices("SFT", sftEvaluation, options.out);
       const sftEval = requireFinished("SFT", sftEvaluation.result);
       progress.note(describeEval("SFT", sftEval));
       await savePolicy(files.sftPolicy, { model: live.model, tokenizer: live.tokenizer });
@@ -476,6 +508,19 @@ async function runRl(context: PhaseContext): Promise<boolean> {
           failure = `all ${metrics.rollouts} rollouts failed; the first: ${trajectories[0]?.error ?? "unknown cause"}`;
         }
       } catch (error) {
+        // A service that failed is not a failed step: training on what is left would learn from the outage. The
+        // step made no update (rollouts and verdicts come first), so a checkpoint at it loses nothing.
+        if (error instanceof InfrastructureError) {
+          await writeCheckpoint(
+            context,
+            optimizer,
+            `stopped before HDPO step ${step + 1}: ${SERVICE_LABELS[error.service]} failed`,
+          );
+          throw new TrainerAppError(
+            `HDPO step ${step + 1} of ${config.rl.steps} stopped, nothing trained on it: ${error.message} ` +
+              `The checkpoint after step ${step} is kept: fix it, then continue with: hdpo-train run --resume --out ${options.out} (same config flags).`,
+          );
+        }
         // One failed step is logged and skipped; a streak ends the run.
         failure = error instanceof Error ? error.message : String(error);
         await metricsLog.append({
@@ -513,8 +558,10 @@ async function runRl(context: PhaseContext): Promise<boolean> {
 
 /** One line with a policy's evaluation. */
 export function describeEval(label: string, result: EvalResult): string {
+  const notScored = result.notScored === undefined ? "" : describeInfrastructureCounts(result.notScored);
   return (
     `${label}: accuracy ${formatRate(result.accuracy)}, tool use on unnecessary ${formatRate(result.toolRateUnnecessary)}, ` +
-    `on necessary ${formatRate(result.toolRateNecessary)}, mean T ${result.meanToolCalls?.toFixed(2) ?? "-"} (n ${result.n})`
+    `on necessary ${formatRate(result.toolRateNecessary)}, mean T ${result.meanToolCalls?.toFixed(2) ?? "-"} (n ${result.n})` +
+    (notScored === "" ? "" : `; not scored because a service failed: ${notScored}`)
   );
 }

@@ -48,6 +48,18 @@ describe("parseCli", () => {
       [[...base, "--filters", "hygiene", "--k", "0"], /--k must be a positive integer/],
       [[...base, "--filters", "hygiene", "--band", "0.5,0.2"], /--band must be LOW,HIGH/],
       [["--output", "b", "--filters", "hygiene"], /--input is required/],
+      [
+        [...base, "--filters", "necessity", "--base-url", "localhost:8000"],
+        /--base-url must be an http\(s\) URL/,
+      ],
+      [
+        [...base, "--filters", "judge", "--judge-base-url", "ftp://x"],
+        /--judge-base-url must be an http\(s\) URL/,
+      ],
+      [
+        [...base, "--filters", "hygiene", "--max-infra-failures", "0"],
+        /--max-infra-failures must be a positive/,
+      ],
     ];
     for (const [argv, message] of cases) expect(() => parseCli(argv, {}), argv.join(" ")).toThrow(message);
     expect(() => parseCli(["--filters"], {})).toThrow(CliUsageError);

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES } from "@hdpo/agent-loop";
 import { STAGE_DESCRIPTIONS, STAGE_NAMES, type StageName } from "../stages/stage";
 
 /** The command line, parsed and checked. */
@@ -23,6 +24,8 @@ export interface CliOptions {
   retryErrors: boolean;
   examples: number;
   quiet: boolean;
+  /** Rows in a row that one service (model endpoint, judge) may fail before the run stops. */
+  maxInfraFailures: number;
 }
 
 /** A command line that cannot run; the bin prints the message and exits 2. */
@@ -58,6 +61,8 @@ Options:
   --tolerance X           relative tolerance for numbers when re-executing (default 1e-6)
   --retry-errors          decide again rows that ended in an error in an earlier run
   --examples N            examples per rejection reason in the report (default 5)
+  --max-infra-failures N  stop after N rows in a row could not be decided because the model endpoint or the
+                          judge failed (default 5); such rows are never rejected and are decided on the next run
   --quiet                 no progress on stderr
   --help                  this text
 `;
@@ -90,6 +95,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         tolerance: { type: "string" },
         "retry-errors": { type: "boolean" },
         examples: { type: "string" },
+        "max-infra-failures": { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -152,7 +158,15 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     retryErrors: values["retry-errors"] === true,
     examples: positiveInt("examples", text("examples") ?? "5"),
     quiet: values.quiet === true,
+    maxInfraFailures: positiveInt(
+      "max-infra-failures",
+      text("max-infra-failures") ?? String(DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES),
+    ),
   };
+  for (const flag of ["base-url", "judge-base-url"]) {
+    const value = text(flag);
+    if (value !== undefined) httpUrl(flag, value);
+  }
   const optional: [keyof CliOptions, string | undefined][] = [
     ["report", text("report")],
     ["rejected", text("rejected")],
@@ -167,6 +181,21 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   for (const [key, value] of optional)
     if (value !== undefined) (options as unknown as Record<string, string>)[key] = value;
   return options;
+}
+
+/** Throws the usage error for a value that is not an http(s) URL (the client would throw a stack trace later). */
+function httpUrl(name: string, value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new CliUsageError(
+      `--${name} must be an http(s) URL like http://127.0.0.1:8000/v1, got "${value}".`,
+    );
+  }
 }
 
 function positiveInt(name: string, value: string): number {

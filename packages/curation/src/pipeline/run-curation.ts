@@ -1,5 +1,12 @@
 import { setMaxListeners } from "node:events";
 import { dirname, join, resolve } from "node:path";
+import {
+  type InfrastructureCounts,
+  InfrastructureError,
+  InfrastructureFailures,
+  type InfrastructureService,
+  type InfrastructureStop,
+} from "@hdpo/agent-loop";
 import { CurationError } from "../curation-error";
 import { Journal } from "../journal/journal";
 import type { CurationStats } from "../report/curation-stats";
@@ -39,6 +46,11 @@ export interface CurationOptions {
   onProgress?: (progress: CurationProgress) => void;
   /** Milliseconds between progress reports. Default 1000. */
   progressIntervalMs?: number;
+  /**
+   * Rows in a row that one service (model endpoint, judge) may fail before the run stops; default 5. Such rows are
+   * never rejected nor journaled: the next run decides them.
+   */
+  maxInfraFailures?: number;
 }
 
 /** What a run did. */
@@ -54,13 +66,20 @@ export interface CurationResult {
   journal: string;
   report?: { markdown: string; html: string };
   stats?: CurationStats;
+  /** Rows this run could not decide because a service failed, by service; left for the next run. */
+  notScored: InfrastructureCounts;
+  /** Set when one service failed `maxInfraFailures` rows in a row and the run stopped reading. */
+  infrastructureStop?: InfrastructureStop;
 }
 
 /**
  * Streams the input through the stages and writes the kept rows, the rejected rows and the report. Every decision
  * goes to an append-only journal first; the outputs are rebuilt from the journal and the input once every row is
  * decided, so a run killed at any point and started again with the same options decides each row once and writes
- * what an uninterrupted run writes.
+ * what an uninterrupted run writes. A row that a failing service (the model endpoint, the judge) kept from being
+ * decided is neither kept nor rejected: it is counted in `notScored` and left undecided, so the next run decides
+ * it; once one service has failed `maxInfraFailures` rows in a row, the rows in flight are abandoned, no more are
+ * read, and the run resolves with `completed: false` and `infrastructureStop` set.
  * @throws CurationError for unreadable input or a journal written with other options.
  */
 export async function runCuration(options: CurationOptions): Promise<CurationResult> {
@@ -89,10 +108,13 @@ export async function runCuration(options: CurationOptions): Promise<CurationRes
     { retryErrors: options.retryErrors ?? false },
   );
   const resumed = journal.state.finished;
-  const context: StageContext = {
-    baseDir: dirname(resolve(options.input)),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  };
+  const infrastructure = new InfrastructureFailures(options.maxInfraFailures);
+  // Aborted when a service keeps failing, so the rows in flight stop waiting on it.
+  const infraStop = new AbortController();
+  const signal =
+    options.signal === undefined ? infraStop.signal : AbortSignal.any([options.signal, infraStop.signal]);
+  const context: StageContext = { baseDir: dirname(resolve(options.input)), signal };
+  setMaxListeners(1000, signal);
   if (options.signal !== undefined) setMaxListeners(1000, options.signal);
   try {
     // Order-dependent stages (duplicates) re-learn the finished rows before deciding any new one.
@@ -102,9 +124,21 @@ export async function runCuration(options: CurationOptions): Promise<CurationRes
         if (decision !== undefined) for (const stage of stages) stage.restore?.(row, decision);
       }
     }
-    const processed = await decideRows(input.rows(), stages, journal, context, options, input.size);
-    if (options.signal?.aborted || journal.state.finished < input.size) {
-      return { completed: false, processed, resumed, output, rejected, journal: journalPath };
+    const processed = await decideRows(input.rows(), stages, journal, context, options, input.size, {
+      failures: infrastructure,
+      stop: infraStop,
+    });
+    if (signal.aborted || journal.state.finished < input.size) {
+      return {
+        completed: false,
+        processed,
+        resumed,
+        output,
+        rejected,
+        journal: journalPath,
+        notScored: infrastructure.counts(),
+        ...(infrastructure.stop === undefined ? {} : { infrastructureStop: infrastructure.stop }),
+      };
     }
     journal.flush();
     const stats = await writeOutputs({
@@ -123,6 +157,7 @@ export async function runCuration(options: CurationOptions): Promise<CurationRes
       rejected,
       journal: journalPath,
       stats,
+      notScored: infrastructure.counts(),
     };
     if (options.reportDir !== undefined) {
       result.report = await writeReport(options.reportDir, stats, { input: options.input, output, rejected });
@@ -134,6 +169,12 @@ export async function runCuration(options: CurationOptions): Promise<CurationRes
   }
 }
 
+/** The run's infrastructure rule and the switch that stops it. */
+interface InfrastructureWatch {
+  failures: InfrastructureFailures;
+  stop: AbortController;
+}
+
 async function decideRows(
   rows: AsyncIterable<CurationRow>,
   stages: readonly Stage[],
@@ -141,6 +182,7 @@ async function decideRows(
   context: StageContext,
   options: CurationOptions,
   total: number,
+  infrastructure: InfrastructureWatch,
 ): Promise<number> {
   const ordered = stages.filter((stage) => stage.ordered);
   const parallel = stages.filter((stage) => !stage.ordered);
@@ -174,45 +216,59 @@ async function decideRows(
     });
   };
   const ticker = setInterval(report, options.progressIntervalMs ?? 1000);
-  const record = (decision: RowDecision) => {
+  const record = (decision: RowDecision, used: ReadonlySet<InfrastructureService>) => {
+    infrastructure.failures.succeeded(used);
     // After an abort, an error may only mean "cut short": such rows are decided again next run. Rows that finished
     // normally are journaled, so a graceful stop decides nothing twice.
-    if (options.signal?.aborted && decision.decision === "error") return;
+    if (context.signal?.aborted && decision.decision === "error") return;
     journal.append(decision);
     processed++;
     if (decision.decision === "keep") counts.kept++;
     else if (decision.decision === "reject") counts.rejected++;
     else counts.errors++;
   };
+  // A service that failed leaves the row undecided (not journaled): the next run decides it.
+  const outage = (error: unknown) => {
+    if (!(error instanceof InfrastructureError)) throw error;
+    if (infrastructure.failures.failed(error)) infrastructure.stop.abort();
+  };
   try {
     for await (const row of rows) {
-      if (options.signal?.aborted) break;
+      if (context.signal?.aborted) break;
       if (row.index >= total)
         throw new CurationError(`the input grew while it was read (row ${row.index + 1} of ${total}).`);
       if (journal.state.status[row.index] !== 0) continue;
       const annotations: Annotations = {};
+      const used = new Set<InfrastructureService>();
       let early: RowDecision | undefined;
-      for (const stage of ordered) {
-        const decision = await runStage(stage, row, context);
-        Object.assign(annotations, decision.annotations);
-        if (!decision.keep) {
-          early = rowDecision(row, stage.name, decision, annotations);
-          break;
+      try {
+        for (const stage of ordered) {
+          const decision = await runStage(stage, row, context);
+          for (const service of stage.services ?? []) used.add(service);
+          Object.assign(annotations, decision.annotations);
+          if (!decision.keep) {
+            early = rowDecision(row, stage.name, decision, annotations);
+            break;
+          }
         }
+      } catch (error) {
+        outage(error);
+        continue;
       }
       if (early !== undefined || parallel.length === 0) {
-        record(early ?? finalKeep(row, annotations));
+        record(early ?? finalKeep(row, annotations), used);
         continue;
       }
       while (inFlight.size >= window) await Promise.race(inFlight);
       const job = (async () => {
         for (const stage of parallel) {
           const decision = await limiters.get(stage)!.run(() => runStage(stage, row, context));
+          for (const service of stage.services ?? []) used.add(service);
           Object.assign(annotations, decision.annotations);
           if (!decision.keep) return rowDecision(row, stage.name, decision, annotations);
         }
         return finalKeep(row, annotations);
-      })().then(record);
+      })().then((decision) => record(decision, used), outage);
       inFlight.add(job);
       void job.finally(() => inFlight.delete(job));
     }
@@ -225,10 +281,12 @@ async function decideRows(
   return processed;
 }
 
+/** A stage's decision; any failure but a service's becomes an error decision (journaled, in rejected.jsonl). */
 async function runStage(stage: Stage, row: CurationRow, context: StageContext) {
   try {
     return await stage.process(row, context);
   } catch (error) {
+    if (error instanceof InfrastructureError) throw error;
     return {
       keep: false as const,
       error: true as const,

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tinyPngDataUri } from "../testing/tiny-png";
 import { compareObservation } from "./compare-observation";
@@ -37,6 +40,20 @@ describe("compareObservation", () => {
         { text: "a", images: [tinyPngDataUri(4, 5)] },
         { imageSizes: false },
       ),
+    ).toBeUndefined();
+  });
+
+  it("never reads a file named by a fresh (tool-made) image, while a recorded one may be a dataset file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "compare-observation-"));
+    const file = join(dir, "secret.png");
+    await writeFile(file, Buffer.from(tinyPngDataUri(4, 4).split(",")[1]!, "base64"), { mode: 0o600 });
+    // The fresh side names the file: it is not read, so the sizes cannot match.
+    expect(
+      await compareObservation({ text: "a", images: [tinyPngDataUri(4, 4)] }, { text: "a", images: [file] }),
+    ).toBe("image 1: recorded 4x4, fresh not a data URI");
+    // Control: the recorded side (the user's dataset) may name a file, and it is read.
+    expect(
+      await compareObservation({ text: "a", images: [file] }, { text: "a", images: [tinyPngDataUri(4, 4)] }),
     ).toBeUndefined();
   });
 });

@@ -47,7 +47,7 @@ export async function compareObservation(
   }
   if (tolerance.imageSizes ?? true) {
     for (let i = 0; i < recordedImages.length; i++) {
-      const [x, y] = await Promise.all([size(recordedImages[i]!), size(freshImages[i]!)]);
+      const [x, y] = await Promise.all([size(recordedImages[i]!, true), size(freshImages[i]!, false)]);
       if (x !== y) return `image ${i + 1}: recorded ${x}, fresh ${y}`;
     }
   }
@@ -107,7 +107,12 @@ function tokens(text: string): { text: string; number?: number }[] {
   return out;
 }
 
-async function size(ref: string): Promise<string> {
+/**
+ * An image's pixel size. A fresh image is what a tool just produced (hostile bytes): only a data URI is decoded,
+ * never a path read. A recorded one comes from the user's own dataset, where a file path is allowed.
+ */
+async function size(ref: string, fromDataset: boolean): Promise<string> {
+  if (!fromDataset && !ref.startsWith("data:")) return "not a data URI";
   const found = await imageBytes(ref, ".");
   if (!("bytes" in found)) return "unreadable";
   const header = readImageHeader(found.bytes);

@@ -1,3 +1,4 @@
+import { InfrastructureError, isServiceFailureStatus } from "@hdpo/agent-loop";
 import type { Task, Trajectory } from "@hdpo/core";
 import OpenAI from "openai";
 import type {
@@ -31,6 +32,8 @@ export interface JudgeStageOptions {
  * Judge-based quality: an LLM judge scores visual relevance, reasoning coherence and tool-use rationale (1-5) with
  * a rubric prompt, the images attached; a row is kept when every score reaches its threshold. Every decision
  * records the scores and the judge's short reason; a malformed reply or a failed call is an error, not a score.
+ * A judge that cannot be asked (unreachable, 5xx or 401/404/429 after the retries, no model listed) rejects with an
+ * InfrastructureError instead: the row is left for the next run.
  */
 export function createJudgeStage(options: JudgeStageOptions): Stage {
   const thresholds = {
@@ -69,6 +72,7 @@ export function createJudgeStage(options: JudgeStageOptions): Stage {
   return {
     name: "judge",
     concurrency,
+    services: ["judge"],
     async process(row, context): Promise<StageDecision> {
       if (row.kind === "invalid") return { keep: false, reason: "malformed-row", detail: row.problem };
       const images = await taskImagesAsDataUris(row.task, context.baseDir);
@@ -88,6 +92,13 @@ export function createJudgeStage(options: JudgeStageOptions): Stage {
           return completion.choices[0]?.message.content ?? "";
         });
       } catch (error) {
+        if (isJudgeOutage(error)) {
+          throw new InfrastructureError(
+            "judge",
+            `the judge at ${options.baseURL} failed: ${(error as Error).message}; check that it is running.`,
+            { endpoint: options.baseURL, cause: error },
+          );
+        }
         return {
           keep: false,
           error: true,
@@ -118,6 +129,16 @@ export function createJudgeStage(options: JudgeStageOptions): Stage {
       return { keep: true, annotations };
     },
   };
+}
+
+/** A failure of the judge service rather than of this request: no connection, 5xx, 401/404/429, no model. */
+function isJudgeOutage(error: unknown): boolean {
+  if (error instanceof OpenAI.APIUserAbortError) return false;
+  if (error instanceof OpenAI.APIConnectionError) return true;
+  if (error instanceof OpenAI.APIError && typeof error.status === "number")
+    return isServiceFailureStatus(error.status);
+  // the model look-up found none: every row would fail the same way
+  return error instanceof CurationError;
 }
 
 function sampleText(task: Task | undefined, trajectory: Trajectory | undefined): string {

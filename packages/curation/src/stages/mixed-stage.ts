@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { runTrajectory } from "@hdpo/agent-loop";
+import { InfrastructureError, runTrajectory } from "@hdpo/agent-loop";
 import type { Policy } from "@hdpo/core";
 import type { Judge } from "@hdpo/judge";
 import { systemPrompt as toolSystemPrompt } from "@hdpo/tasks";
@@ -39,7 +39,8 @@ export interface MixedOptions {
 
 /**
  * Mixed outcome for RL: k rollouts with tools through the agent loop (tools in-process); prompts whose success
- * rate is 0 or 1 give GRPO/HDPO no signal and are dropped. Records `mixedSuccessRate` on every decided row.
+ * rate is 0 or 1 give GRPO/HDPO no signal and are dropped. Records `mixedSuccessRate` on every decided row. An
+ * outage of the model endpoint or the judge rejects with an InfrastructureError (the row is left for the next run).
  */
 export function createMixedStage(options: MixedOptions): Stage {
   const k = options.k ?? 8;
@@ -66,6 +67,7 @@ export function createMixedStage(options: MixedOptions): Stage {
   return {
     name: "mixed",
     concurrency,
+    services: options.judge === undefined ? ["model"] : ["model", "judge"],
     async process(row, context): Promise<StageDecision> {
       const task = rowTask(row);
       if (task === undefined)
@@ -104,6 +106,7 @@ export function createMixedStage(options: MixedOptions): Stage {
           if (result.correct) correct++;
         }
       } catch (error) {
+        if (error instanceof InfrastructureError) throw error;
         return { keep: false, error: true, reason: "rollout-error", detail: (error as Error).message };
       }
       const rate = correct / k;

@@ -111,7 +111,7 @@ describe("model stages with an OpenAI-compatible test server", () => {
     }
   });
 
-  it("necessity: a failing endpoint gives error decisions, never scores, and --retry-errors decides them later", async () => {
+  it("necessity: an endpoint refusing the requests (400) gives error decisions, never scores, and --retry-errors decides them later", async () => {
     const [server, baseURL] = await serve((body) => {
       const question = questionOf(body, Object.keys(correctOf));
       return { text: `<answer>${question === "What is 2 + 2?" ? "4" : "17"}</answer>` };
@@ -119,7 +119,8 @@ describe("model stages with an OpenAI-compatible test server", () => {
     try {
       const policy = new OpenAIChatPolicy({ baseURL, model: "test-model", logprobs: false, maxRetries: 0 });
       // Every request fails until the queue of failures runs out (24 = all attempts of the first run).
-      server.failNext(...Array.from({ length: 24 }, () => ({ kind: "status" as const, status: 500 })));
+      // (A 400 is the request's fault; an outage, 5xx or a refused connection, is outages.test.ts's matter.)
+      server.failNext(...Array.from({ length: 24 }, () => ({ kind: "status" as const, status: 400 })));
       const output = join(dir, "errors.jsonl");
       const options = {
         input,

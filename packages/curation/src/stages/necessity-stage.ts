@@ -1,4 +1,4 @@
-import { buildPromptMessages } from "@hdpo/agent-loop";
+import { buildPromptMessages, InfrastructureError, policyOutage } from "@hdpo/agent-loop";
 import type { Message, Policy, Task } from "@hdpo/core";
 import type { Judge } from "@hdpo/judge";
 import { extractAnswer } from "@hdpo/rewards";
@@ -32,7 +32,8 @@ export interface NecessityOptions {
 /**
  * Tool necessity (pass@k without tools): k attempts of the base model without tools; a task solved every time
  * (pass rate 1) does not need tools and is dropped. Every decided row records `passK` (and `pass<k>`, the
- * reference's `extra_info.pass8` for k = 8). A failed model call is an error, never a wrong answer.
+ * reference's `extra_info.pass8` for k = 8). A failed model call is an error, never a wrong answer; an outage of
+ * the model endpoint or the judge rejects with an InfrastructureError (the row is left for the next run).
  */
 export function createNecessityStage(options: NecessityOptions): Stage {
   const k = options.k ?? 8;
@@ -44,6 +45,7 @@ export function createNecessityStage(options: NecessityOptions): Stage {
   return {
     name: "necessity",
     concurrency,
+    services: options.judge === undefined ? ["model"] : ["model", "judge"],
     async process(row, context): Promise<StageDecision> {
       const task = rowTask(row);
       if (task === undefined)
@@ -69,6 +71,9 @@ export function createNecessityStage(options: NecessityOptions): Stage {
           if (result.correct) correct++;
         }
       } catch (error) {
+        if (error instanceof InfrastructureError) throw error;
+        const outage = policyOutage(error);
+        if (outage !== undefined) throw outage;
         return { keep: false, error: true, reason: "model-error", detail: (error as Error).message };
       }
       const passK = correct / k;

@@ -1,3 +1,4 @@
+import type { InfrastructureService } from "@hdpo/agent-loop";
 import type { CurationRow } from "../rows/curation-row";
 import type { RowDecision, StageDecision } from "../rows/row-decision";
 
@@ -33,6 +34,11 @@ export interface Stage {
   readonly concurrency: number;
   /** Rows must pass through in input order, one at a time (duplicate detection is order-dependent). */
   readonly ordered?: boolean;
+  /**
+   * The services `process` calls (model endpoint, judge). A row this stage decided shows they work, which resets
+   * their streak of failures; `process` rejects with an InfrastructureError when one of them failed.
+   */
+  readonly services?: readonly InfrastructureService[];
   process(row: CurationRow, context: StageContext): Promise<StageDecision>;
   /** Re-learns from a row finished in an earlier run (the duplicate index), in input order, before any new row. */
   restore?(row: CurationRow, decision: RowDecision): void;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { actionErrorReply } from "./action-error-reply";
-import { parseOpenAIToolCall, parseToolCallText } from "./parse-tool-call";
+import { DEFAULT_MAX_ACTION_CHARS, parseOpenAIToolCall, parseToolCallText } from "./parse-tool-call";
 import type { ParsedAction } from "./parsed-action";
 
 const call = (json: string): string => `<reason>thinking</reason>\n<tool_call>${json}</tool_call>`;
@@ -118,6 +118,95 @@ describe("parseToolCallText", () => {
   it("never throws on hostile text full of tags", () => {
     const action = "<tool_call>{".repeat(500) + "</tool_call>}".repeat(500);
     expect(parseToolCallText(action).kind).toBe("bad-json");
+  });
+});
+
+/** Runs `parse` and returns its result with the wall time, for the freeze guards below. */
+function timed<T>(parse: () => T): { result: T; ms: number } {
+  const began = performance.now();
+  const result = parse();
+  return { result, ms: performance.now() - began };
+}
+
+// Freeze guards, not speed tests: each shape took seconds with the old regex parser (60,000 unclosed tags: 5-13 s,
+// quadratic) and takes milliseconds now; 2 s only catches a return of the quadratic scan.
+const FREEZE_GUARD_MS = 2000;
+const noCap = { maxActionChars: Number.POSITIVE_INFINITY };
+
+describe("parseToolCallText on hostile actions", () => {
+  it("refuses an action over the cap unread, and answers it like unparseable text with the reason", () => {
+    const action = "<tool_call>".repeat(60_000);
+    const { result, ms } = timed(() => parseToolCallText(action));
+    expect(ms).toBeLessThan(FREEZE_GUARD_MS);
+    expect(result).toEqual({ kind: "too-long", length: 660_000, limit: DEFAULT_MAX_ACTION_CHARS });
+    if (result.kind === "ok") throw new Error("expected an error outcome");
+    expect(actionErrorReply(result)).toEqual({
+      observation:
+        "Error: the action is 660000 characters long, over the 262144-character limit; it was not parsed. Send a shorter tool call.",
+      done: false,
+      valid: false,
+    });
+    // Positive control: at the cap exactly, a real call still parses.
+    const json = '{"name":"python","arguments":{"code":"x = 1"}}';
+    const atCap = `${"r".repeat(DEFAULT_MAX_ACTION_CHARS - json.length - 23)}<tool_call>${json}</tool_call>`;
+    expect(atCap.length).toBe(DEFAULT_MAX_ACTION_CHARS);
+    expect(parseToolCallText(atCap)).toMatchObject({ kind: "ok", name: "python" });
+    expect(parseToolCallText(atCap, undefined, { maxActionChars: atCap.length - 1 }).kind).toBe("too-long");
+  });
+
+  it.each([
+    { name: "60,000 unclosed opening tags", action: "<tool_call>".repeat(60_000), kind: "no-block" },
+    {
+      name: "60,000 opening tags after a lone closing tag",
+      action: `</tool_call>${"<tool_call>".repeat(60_000)}`,
+      kind: "no-block",
+    },
+    {
+      name: "20,000 opening then 20,000 closing tags",
+      action: "<tool_call>".repeat(20_000) + "</tool_call>".repeat(20_000),
+      kind: "bad-json",
+    },
+    {
+      name: "tags interleaved with braces",
+      action: "<tool_call>{".repeat(30_000) + "</tool_call>}".repeat(30_000),
+      kind: "bad-json",
+    },
+    { name: "1 MB of {", action: `<tool_call>${"{".repeat(1 << 20)}</tool_call>`, kind: "bad-json" },
+    { name: "1 MB of { with no tags", action: "{".repeat(1 << 20), kind: "no-block" },
+  ])("stays linear with the cap lifted: $name", ({ action, kind }) => {
+    const { result, ms } = timed(() => parseToolCallText(action, undefined, noCap));
+    expect(ms).toBeLessThan(FREEZE_GUARD_MS);
+    expect(result.kind).toBe(kind);
+  });
+
+  it("answers bad-json for JSON nested past the depth limit, where stringifying the name used to throw", () => {
+    const deep = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+    // Before: a RangeError (stack overflow) escaped the parser here, which must never throw.
+    const deepName = parseToolCallText(`<tool_call>{"name":${deep(100_000)}}</tool_call>`);
+    expect(deepName).toMatchObject({ kind: "bad-json", message: expect.stringMatching(/deeper than 512/) });
+    const deepArgs = parseToolCallText(
+      `<tool_call>{"name":"python","arguments":{"code":"1","x":${deep(600)}}}</tool_call>`,
+    );
+    expect(deepArgs.kind).toBe("bad-json");
+    // Positive control: nesting within the limit still parses.
+    const fine = parseToolCallText(
+      `<tool_call>{"name":"python","arguments":{"code":"1","x":${deep(500)}}}</tool_call>`,
+    );
+    expect(fine).toMatchObject({ kind: "ok", name: "python" });
+  });
+});
+
+describe("parseOpenAIToolCall on hostile calls", () => {
+  it("refuses an arguments string over the cap and values nested past the depth limit, without throwing", () => {
+    const long = parseOpenAIToolCall({ function: { name: "python", arguments: " ".repeat(300_000) } });
+    expect(long).toEqual({ kind: "too-long", length: 300_000, limit: DEFAULT_MAX_ACTION_CHARS });
+    let nested: unknown = {};
+    for (let i = 0; i < 100_000; i++) nested = { a: nested };
+    expect(parseOpenAIToolCall({ function: { name: "python", arguments: nested } }).kind).toBe("bad-json");
+    expect(parseOpenAIToolCall({ function: { name: nested, arguments: {} } }).kind).toBe("bad-json");
+    expect(
+      parseOpenAIToolCall({ function: { name: "python", arguments: `{"x":${"[".repeat(5000)}` } }).kind,
+    ).toBe("bad-json");
   });
 });
 

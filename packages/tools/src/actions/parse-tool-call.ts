@@ -1,32 +1,48 @@
 import { createBuiltinRegistry } from "../registry/builtin-tools";
+import { jsonTextNestsDeeper, MAX_JSON_DEPTH, valueNestsDeeper } from "./json-depth";
 import type { KnownTools, ParsedAction } from "./parsed-action";
 import { isJsonObject, pythonStr, pythonTypeName } from "./python-values";
+import { indicesOf, lastToolCallBlock, TOOL_CALL_CLOSE, TOOL_CALL_OPEN } from "./tool-call-blocks";
 
-export const TOOL_CALL_OPEN = "<tool_call>";
-export const TOOL_CALL_CLOSE = "</tool_call>";
+export { TOOL_CALL_CLOSE, TOOL_CALL_OPEN };
 
-/** The reference's pattern: `<tool_call>(.*?)</tool_call>` with DOTALL, of which the LAST match is used. */
-const TOOL_CALL_BLOCK = /<tool_call>(.*?)<\/tool_call>/gs;
+/**
+ * The longest action (or OpenAI `arguments` string) parsed, in characters. The reference's turns are capped at
+ * `max_action_length` 16,384 tokens, about 64 Ki characters of real text at ~4 characters a token; 16 a token is
+ * past any real turn. A longer action is refused unread, so no hostile text costs more than one bounded scan.
+ */
+export const DEFAULT_MAX_ACTION_CHARS = 256 * 1024;
 
 /** Bounds the work of the recovery below on hostile text full of tags. */
 const MAX_RECOVERY_ATTEMPTS = 64;
 
 const BUILTIN_TOOLS = createBuiltinRegistry();
 
+export interface ParseActionOptions {
+  /** Actions longer than this many characters answer "too-long" without being parsed. */
+  maxActionChars?: number;
+}
+
 /**
  * Reads the tool call of a model turn as the reference's server does: the last `<tool_call>…</tool_call>` block,
- * JSON-parsed. One extension: when that block is not JSON because a JSON string inside it contains a
- * `</tool_call>` or `<tool_call>` tag (code that prints one), the span from an earlier opening tag to a later closing
- * tag that parses as a JSON object is used instead (the reference answers "" there). It never throws.
+ * JSON-parsed. Extensions: when that block is not JSON because a JSON string inside it contains a `</tool_call>` or
+ * `<tool_call>` tag (code that prints one), the span from an earlier opening tag to a later closing tag that parses
+ * as a JSON object is used instead (the reference answers "" there); an action over `maxActionChars` is "too-long";
+ * JSON nested deeper than `MAX_JSON_DEPTH` is "bad-json". Linear in the action's length; it never throws.
  */
-export function parseToolCallText(action: string, tools: KnownTools = BUILTIN_TOOLS): ParsedAction {
-  const last = [...action.matchAll(TOOL_CALL_BLOCK)].at(-1);
+export function parseToolCallText(
+  action: string,
+  tools: KnownTools = BUILTIN_TOOLS,
+  options: ParseActionOptions = {},
+): ParsedAction {
+  const limit = options.maxActionChars ?? DEFAULT_MAX_ACTION_CHARS;
+  if (action.length > limit) return { kind: "too-long", length: action.length, limit };
+  const last = lastToolCallBlock(action);
   if (last === undefined) return { kind: "no-block" };
-  const raw = last[1] ?? "";
+  const raw = action.slice(last.contentStart, last.contentEnd);
   const parsed = parseJson(raw);
   if (parsed.ok) return readCall(parsed.value, raw, tools);
-  const contentStart = last.index + TOOL_CALL_OPEN.length;
-  const recovered = recoverBlock(action, last.index, contentStart + raw.length);
+  const recovered = recoverBlock(action, last.open, last.contentEnd);
   if (recovered !== undefined) return readCall(recovered.value, recovered.raw, tools);
   return { kind: "bad-json", raw, message: parsed.message };
 }
@@ -46,11 +62,19 @@ export interface OpenAIToolCallLike {
 export function parseOpenAIToolCall(
   call: OpenAIToolCallLike,
   tools: KnownTools = BUILTIN_TOOLS,
+  options: ParseActionOptions = {},
 ): ParsedAction {
   const fn: { name?: unknown; arguments?: unknown } =
     isJsonObject(call) && isJsonObject(call.function) ? call.function : {};
   const { name } = fn;
   let args: unknown = fn.arguments;
+  const limit = options.maxActionChars ?? DEFAULT_MAX_ACTION_CHARS;
+  if (typeof args === "string" && args.length > limit)
+    return { kind: "too-long", length: args.length, limit };
+  // Already parsed values (a request body's) are stringified below, which overflows the stack on deep nesting.
+  if (valueNestsDeeper(name, MAX_JSON_DEPTH - 1) || valueNestsDeeper(args, MAX_JSON_DEPTH - 1)) {
+    return { kind: "bad-json", raw: "", message: tooDeepMessage() };
+  }
   const rawArguments = typeof args === "string" ? args : JSON.stringify(args ?? {});
   const raw = `{"name": ${JSON.stringify(name ?? null)}, "arguments": ${rawArguments.trim() === "" ? "{}" : rawArguments}}`;
   if (typeof args === "string") {
@@ -83,11 +107,16 @@ function readCall(value: unknown, raw: string, tools: KnownTools): ParsedAction 
 type JsonOutcome = { ok: true; value: unknown } | { ok: false; message: string };
 
 function parseJson(text: string): JsonOutcome {
+  if (jsonTextNestsDeeper(text, MAX_JSON_DEPTH)) return { ok: false, message: tooDeepMessage() };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }
+}
+
+function tooDeepMessage(): string {
+  return `JSON nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects is not read.`;
 }
 
 /** Spans that cover the reference's last block, latest opening tag first, nearest closing tag first. */
@@ -111,10 +140,4 @@ function recoverBlock(
     }
   }
   return undefined;
-}
-
-function indicesOf(text: string, needle: string): number[] {
-  const found: number[] = [];
-  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) found.push(i);
-  return found;
 }

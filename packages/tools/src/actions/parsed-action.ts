@@ -2,6 +2,8 @@
 export type ParsedAction =
   /** A known tool with an object of arguments (`{}` when the call has none). */
   | { kind: "ok"; name: string; arguments: Record<string, unknown>; raw: string }
+  /** The action is longer than the parser's cap (`length` and `limit` in characters); it was not read. */
+  | { kind: "too-long"; length: number; limit: number }
   /** No `<tool_call>…</tool_call>` block in the text. */
   | { kind: "no-block" }
   /** The block (or an OpenAI call's `arguments` string) is not JSON. */

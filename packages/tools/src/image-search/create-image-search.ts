@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import { decodeGrayscale } from "./decode-grayscale";
+import { decodeGrayscale, MAX_DECODED_PIXELS } from "./decode-grayscale";
 import { formatImageSearchResults, NO_IMAGE_RESULT_TEXT } from "./format-image-results";
 import { bytesOfImageString, sniffImageFormat, toDataUri } from "./image-bytes";
 import { ImageSearchError } from "./image-search-error";
@@ -18,6 +18,11 @@ export interface ImageSearchOptions {
   imageRoot?: string;
   /** Local mode: the nearest images to the task's first image in a folder of PNG/JPEG files. */
   local?: { dir: string; k?: number; maxDistance?: number };
+  /**
+   * Largest image decoded for hashing (pixels), the task's image and the collection's alike; larger ones are refused
+   * from their header, before decoding. Default 12 MP.
+   */
+  maxPixels?: number;
 }
 
 /** One lookup's observation parts. `images` are data URIs, one per `<image>` in `text`. */
@@ -52,8 +57,12 @@ export interface ImageSearch {
  * @throws ImageSearchError for unreadable or malformed maps, or an unreadable collection folder or manifest.
  */
 export async function createImageSearch(options: ImageSearchOptions = {}): Promise<ImageSearch> {
+  const maxPixels = options.maxPixels ?? MAX_DECODED_PIXELS;
+  if (!(Number.isInteger(maxPixels) && maxPixels > 0))
+    throw new ImageSearchError(`createImageSearch: maxPixels must be a positive integer, got ${maxPixels}.`);
   const maps = await loadImageSearchMaps(options.maps ?? [], options.imageRoot);
-  const local = options.local === undefined ? undefined : await LocalImageCollection.build(options.local.dir);
+  const local =
+    options.local === undefined ? undefined : await LocalImageCollection.build(options.local.dir, maxPixels);
   const k = options.local?.k ?? DEFAULT_IMAGE_SEARCH_K;
   const maxDistance = options.local?.maxDistance ?? DEFAULT_IMAGE_MAX_DISTANCE;
   if (!(Number.isInteger(k) && k > 0))
@@ -103,7 +112,7 @@ export async function createImageSearch(options: ImageSearchOptions = {}): Promi
       try {
         const bytes = bytesOfImageString(query);
         if (bytes === undefined) throw new Error("the first image is not a base64 data URI");
-        hash = perceptualHash(decodeGrayscale(bytes));
+        hash = perceptualHash(decodeGrayscale(bytes, maxPixels));
       } catch (error) {
         return miss(`cannot read the task's image: ${(error as Error).message}`);
       }

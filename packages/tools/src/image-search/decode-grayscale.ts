@@ -1,9 +1,14 @@
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { sniffImageFormat } from "./image-bytes";
+import { type ImageDimensions, jpegDimensions, pngDimensions } from "./image-dimensions";
 
-/** Largest image decoded (pixels): bounds the memory a hostile or huge image can take. */
-export const MAX_DECODED_PIXELS = 40_000_000;
+/**
+ * Largest image decoded by default (pixels): 12 MP holds a 4000×3000 photo. Decoding runs on the server's event
+ * loop and a tiny file can claim a huge size (a 40 MP PNG of one colour compresses to kilobytes and took 4 s and
+ * 400 MB to decode), so the size is read from the header and checked before any decoding.
+ */
+export const MAX_DECODED_PIXELS = 12_000_000;
 
 /** Luma in 0..255, row-major. */
 export interface GrayImage {
@@ -14,27 +19,24 @@ export interface GrayImage {
 
 /**
  * Decodes PNG (pngjs) or JPEG (jpeg-js) bytes to luma (ITU-R BT.601 weights), transparent pixels composited
- * over white. Throws an Error saying why for other formats, corrupt data, or images over `MAX_DECODED_PIXELS`.
+ * over white. Throws an Error saying why for other formats, corrupt data, a header that states no size, or images
+ * over `maxPixels` (checked from the header before anything is decoded).
  */
-export function decodeGrayscale(bytes: Uint8Array): GrayImage {
+export function decodeGrayscale(bytes: Uint8Array, maxPixels: number = MAX_DECODED_PIXELS): GrayImage {
   const format = sniffImageFormat(bytes);
   if (format === "png") {
-    // The header says the size; refuse before pngjs allocates width*height*4 bytes.
-    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (view.length >= 24 && view.readUInt32BE(16) * view.readUInt32BE(20) > MAX_DECODED_PIXELS) {
-      throw new Error(
-        `PNG of ${view.readUInt32BE(16)}x${view.readUInt32BE(20)} is larger than ${MAX_DECODED_PIXELS} pixels`,
-      );
-    }
-    const png = PNG.sync.read(view);
+    checkSize("PNG", pngDimensions(bytes), maxPixels);
+    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return toGray(png.width, png.height, png.data);
   }
   if (format === "jpeg") {
+    checkSize("JPEG", jpegDimensions(bytes), maxPixels);
     const image = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: true,
-      maxResolutionInMP: MAX_DECODED_PIXELS / 1_000_000,
-      maxMemoryUsageInMB: 1024,
+      // A second guard inside the decoder, should a later frame header differ from the first.
+      maxResolutionInMP: maxPixels / 1_000_000,
+      maxMemoryUsageInMB: Math.ceil((maxPixels * 8) / 1024 ** 2) + 64,
     });
     return toGray(image.width, image.height, image.data);
   }
@@ -43,6 +45,17 @@ export function decodeGrayscale(bytes: Uint8Array): GrayImage {
       ? "not a PNG or JPEG image"
       : `${format} images are not supported (PNG and JPEG are)`,
   );
+}
+
+function checkSize(format: string, size: ImageDimensions | undefined, maxPixels: number): void {
+  if (size === undefined)
+    throw new Error(`the ${format} header states no image size (corrupt or truncated file)`);
+  if (size.width === 0 || size.height === 0) throw new Error("the image has no pixels");
+  if (size.width * size.height > maxPixels) {
+    throw new Error(
+      `${format} of ${size.width}x${size.height} is larger than ${maxPixels} pixels; send a smaller image`,
+    );
+  }
 }
 
 function toGray(width: number, height: number, rgba: Uint8Array): GrayImage {

@@ -6,7 +6,8 @@ import type { ImageSearchOptions } from "./create-image-search";
  * - `HDPO_IMAGE_SEARCH_MAPS`: JSON map files, separated like PATH (`:` on Linux);
  * - `METIS_IMAGE_SEARCH_CACHE`: the folder relative map image paths resolve against (the reference's name);
  * - `HDPO_IMAGE_SEARCH_DIR`: a folder of PNG/JPEG files for the local perceptual-hash search;
- * - `HDPO_IMAGE_SEARCH_K`, `HDPO_IMAGE_SEARCH_MAX_DISTANCE`: its result count and match threshold (bits).
+ * - `HDPO_IMAGE_SEARCH_K`, `HDPO_IMAGE_SEARCH_MAX_DISTANCE`: its result count and match threshold (bits);
+ * - `HDPO_IMAGE_SEARCH_MAX_PIXELS`: the largest image decoded for hashing (default 12 MP).
  * None set: every lookup is the reference's miss.
  */
 export function imageSearchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ImageSearchOptions {
@@ -19,6 +20,8 @@ export function imageSearchOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
     ?.split(delimiter)
     .filter((path) => path !== "");
   if (maps !== undefined && maps.length > 0) options.maps = maps;
+  const maxPixels = value("HDPO_IMAGE_SEARCH_MAX_PIXELS");
+  if (maxPixels !== undefined) options.maxPixels = Number(maxPixels);
   const root = value("METIS_IMAGE_SEARCH_CACHE");
   if (root !== undefined) options.imageRoot = root;
   const dir = value("HDPO_IMAGE_SEARCH_DIR");

@@ -47,7 +47,7 @@ export class LocalImageCollection {
    *
    * @throws ImageSearchError when the folder cannot be read or the manifest is malformed (with line numbers).
    */
-  static async build(dir: string): Promise<LocalImageCollection> {
+  static async build(dir: string, maxPixels?: number): Promise<LocalImageCollection> {
     const root = resolve(dir);
     let names: string[];
     try {
@@ -69,7 +69,7 @@ export class LocalImageCollection {
         const info = await stat(path);
         if (!info.isFile()) continue;
         if (info.size > MAX_IMAGE_FILE_BYTES) throw new Error(`larger than ${MAX_IMAGE_FILE_BYTES} bytes`);
-        const hash = perceptualHash(decodeGrayscale(await readFile(path)));
+        const hash = perceptualHash(decodeGrayscale(await readFile(path), maxPixels));
         const described = manifest.get(relative(root, path));
         const image: CollectionImage = {
           path,

@@ -1,21 +1,21 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdir, readFile, stat } from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
+import {
+  checkReplyImages,
+  DriverReplyError,
+  type DriverRunReply,
+  parseRunReply,
+  replyByteLimit,
+} from "./driver-reply";
+import { sanitizeOutput } from "./output-text";
+import { descendantsOf, processesOfUid, processState } from "./process-tree";
 import { PythonStartError } from "./python-error";
 import { RawStreamCollector } from "./raw-stream";
-import type { SandboxCommand } from "./sandbox-command";
+import { SANDBOX_SECCOMP_FD, type SandboxCommand } from "./sandbox-command";
 
-/** A driver reply to a "run" request. */
-export interface DriverRunReply {
-  success: boolean;
-  stdout: string;
-  stderr: string;
-  stdoutDropped: number;
-  stderrDropped: number;
-  images: string[];
-  markers: boolean;
-}
+export type { DriverRunReply } from "./driver-reply";
+export { processesOfUid } from "./process-tree";
 
 export interface RawOutput {
   stdout: string;
@@ -25,17 +25,30 @@ export interface RawOutput {
 }
 
 export type RunOutcome =
-  | { kind: "reply"; reply: DriverRunReply; raw: RawOutput }
+  /** `imageNote`: the reply's images were dropped as invalid, and why (one line). */
+  | { kind: "reply"; reply: DriverRunReply; raw: RawOutput; imageNote?: string }
   | { kind: "timeout"; raw: RawOutput }
-  | { kind: "exit"; raw: RawOutput; how: string };
+  /** `forged`: the process was killed because its reply channel carried something the driver never writes. */
+  | { kind: "exit"; raw: RawOutput; how: string; forged?: boolean };
 
-/** The largest reply line accepted from a driver (images are big); more kills the process. */
-const MAX_REPLY_BYTES = 256 * 1024 * 1024;
+/** The longest line accepted outside a run (the ready line, bind replies); runs get `replyByteLimit`. */
+const CONTROL_REPLY_BYTES = 1024 * 1024;
 /** How long raw fd 1/2 output may trail the reply before the call returns without it. */
 const MARKER_GRACE_MS = 1000;
 const START_TIMEOUT_MS = 90_000;
 
-type Waiter = { resolve: (line: Record<string, unknown>) => void; reject: (error: Error) => void };
+/** `id`: the request's random id, which its reply must echo (undefined for the ready line). */
+type Waiter = {
+  id: string | undefined;
+  resolve: (line: Record<string, unknown>) => void;
+  reject: (error: Error) => void;
+};
+
+/** How the sandbox's processes that are not the driver are found (see `sweepStrays`). */
+export interface SweepScope {
+  /** Also end every other process of this uid: needed without a pid namespace, where orphans leave the tree. */
+  uid?: number;
+}
 
 /**
  * One sandboxed driver process and its pipes: JSON lines on fds 3/4, raw output on fds 1/2. Kills are whole-tree
@@ -48,11 +61,16 @@ export class DriverProcess {
   private readonly waiters: Waiter[] = [];
   private replyBuffer: Buffer[] = [];
   private replyBytes = 0;
+  private replyLimit = CONTROL_REPLY_BYTES;
+  /** Why the reply channel is known to be tampered with; set once, and the process is killed. */
+  private forgery: string | undefined;
+  /** Host pids of the driver and its sandbox ancestors (outer bwrap, bwrap's init), fixed at the ready line. */
+  private keep: number[] = [];
+  private sweepScope: SweepScope = {};
   private collectors: { stdout?: RawStreamCollector; stderr?: RawStreamCollector } = {};
   private exitInfo: string | undefined;
   private readonly exited: Promise<void>;
   private readonly exitListeners = new Set<(how: string) => void>();
-  private nextId = 1;
   // Frees what the process leaves behind once it has exited. It runs ONCE, however many callers wait for it:
   // a second sweep of the uid after the launcher has released it would kill the uid's next owner.
   private reaper: () => Promise<void>;
@@ -69,8 +87,14 @@ export class DriverProcess {
       env: command.env,
       cwd: command.cwd,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", ...(command.seccomp ? (["pipe"] as const) : [])],
     });
+    if (command.seccomp) {
+      // bwrap reads the filter from this fd until EOF before it starts anything.
+      const program = (this.child.stdio as unknown as Writable[])[SANDBOX_SECCOMP_FD] as Writable;
+      program.on("error", () => {});
+      program.end(command.seccomp);
+    }
     this.requests = this.child.stdio[3] as Writable;
     const replies = this.child.stdio[4] as Readable;
     this.requests.on("error", () => {
@@ -110,7 +134,7 @@ export class DriverProcess {
     let timer: NodeJS.Timeout | undefined;
     try {
       const ready = await Promise.race([
-        process.nextLine(),
+        process.nextLine(undefined),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no ready line within ${START_TIMEOUT_MS} ms`)),
@@ -118,8 +142,10 @@ export class DriverProcess {
           );
         }),
       ]);
-      if (ready.op !== "ready")
-        throw new Error(`unexpected first line ${JSON.stringify(ready).slice(0, 200)}`);
+      if (ready.op !== "ready") throw new Error("unexpected first line on the reply channel");
+      // No user code has run yet: what runs now is the driver and the sandbox around it, nothing else.
+      const root = process.child.pid;
+      if (root !== undefined) process.keep = [root, ...descendantsOf([root])];
       return process;
     } catch (error) {
       await process.kill();
@@ -147,6 +173,16 @@ export class DriverProcess {
     return this.reaping;
   }
 
+  /** Host pids of the sandbox's own processes (outermost first; the driver is last). */
+  get sandboxPids(): readonly number[] {
+    return this.keep;
+  }
+
+  /** Where strays are looked for besides the sandbox's process tree (see `sweepStrays`). */
+  setSweepScope(scope: SweepScope): void {
+    this.sweepScope = scope;
+  }
+
   onExit(listener: (how: string) => void): void {
     if (this.exitInfo !== undefined) listener(this.exitInfo);
     else this.exitListeners.add(listener);
@@ -167,31 +203,67 @@ export class DriverProcess {
       this.replyBytes += rest.length;
       this.replyBuffer.push(rest);
       // Only the process's own user code can produce this; end it rather than buffer without bound.
-      if (this.replyBytes > MAX_REPLY_BYTES) void this.kill();
+      if (this.replyBytes > this.replyLimit)
+        this.forged(`the reply channel carried a reply line over ${this.replyLimit} bytes`);
     }
+  }
+
+  /**
+   * The channel carried something the driver never writes. Nothing on it is believed any more: the waiting
+   * request fails and the process is killed (user code can read any id from memory, so a forged line may also
+   * carry the right id and pass; then the driver's real reply arrives unasked and ends up here).
+   */
+  private forged(why: string): void {
+    if (this.forgery !== undefined || this.exitInfo !== undefined) return;
+    this.forgery = why;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new DriverReplyError(why));
+    void this.kill();
   }
 
   private deliver(line: string): void {
-    const waiter = this.waiters.shift();
-    if (!waiter) return; // unsolicited (user code writing to fd 4): ignored
-    try {
-      const value = JSON.parse(line) as unknown;
-      if (typeof value !== "object" || value === null) throw new Error("not an object");
-      waiter.resolve(value as Record<string, unknown>);
-    } catch {
-      waiter.reject(new Error(`unreadable reply from the python driver: ${line.slice(0, 200)}`));
+    if (this.forgery !== undefined) return;
+    const waiter = this.waiters[0];
+    if (!waiter) {
+      this.forged(`the reply channel carried a line while no request was waiting`);
+      return;
     }
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      this.forged(`the reply channel carried a line that is not JSON`);
+      return;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      this.forged(`the reply channel carried a line that is not a JSON object`);
+      return;
+    }
+    if (waiter.id !== undefined && (value as Record<string, unknown>).id !== waiter.id) {
+      this.forged(`the reply channel carried a reply to a request that was not asked`);
+      return;
+    }
+    this.waiters.shift();
+    waiter.resolve(value as Record<string, unknown>);
   }
 
-  private nextLine(): Promise<Record<string, unknown>> {
+  private nextLine(id: string | undefined): Promise<Record<string, unknown>> {
     if (this.exitInfo !== undefined) return Promise.reject(new Error(`python process ${this.exitInfo}`));
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.forgery !== undefined) return Promise.reject(new DriverReplyError(this.forgery));
+    return new Promise((resolve, reject) => this.waiters.push({ id, resolve, reject }));
   }
 
-  /** Sends one request and waits for its reply (no timeout: callers race it). */
-  request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const reply = this.nextLine();
-    this.requests.write(`${JSON.stringify({ ...message, id: this.nextId++ })}\n`);
+  /**
+   * Sends one request and waits for its reply (no timeout: callers race it). The request carries a fresh random
+   * id that the reply must echo; `replyLimit` caps the reply line's length.
+   */
+  request(
+    message: Record<string, unknown>,
+    replyLimit = CONTROL_REPLY_BYTES,
+  ): Promise<Record<string, unknown>> {
+    const id = randomBytes(12).toString("hex");
+    const reply = this.nextLine(id);
+    this.replyLimit = replyLimit;
+    this.requests.write(`${JSON.stringify({ ...message, id })}\n`);
     return reply;
   }
 
@@ -224,16 +296,24 @@ export class DriverProcess {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });
     try {
-      const reply = await Promise.race([this.request({ op: "run", code, marker }), timedOut]);
+      const reply = await Promise.race([
+        this.request({ op: "run", code, marker }, replyByteLimit(outputCap)),
+        timedOut,
+      ]);
       if (reply === "timeout") {
         await this.kill();
         return { kind: "timeout", raw: raw() };
       }
       if (reply.ok !== true) {
         await this.kill();
-        return { kind: "exit", raw: raw(), how: `answered with a driver error (${String(reply.error)})` };
+        // The text may come from user code (a forged line with the right id): sanitized and short.
+        const error =
+          typeof reply.error === "string" ? sanitizeOutput(reply.error.slice(0, 200)) : "no message";
+        return { kind: "exit", raw: raw(), how: `answered with a driver error (${error})` };
       }
-      const runReply = reply as unknown as DriverRunReply;
+      const runReply = parseRunReply(reply, outputCap);
+      const checked = await checkReplyImages(runReply.images);
+      runReply.images = checked.images;
       if (runReply.markers) {
         let grace: NodeJS.Timeout | undefined;
         await Promise.race([
@@ -244,14 +324,62 @@ export class DriverProcess {
         ]);
         if (grace) clearTimeout(grace);
       }
-      return { kind: "reply", reply: runReply, raw: raw() };
+      await this.sweepStrays();
+      if (this.forgery !== undefined) throw new DriverReplyError(this.forgery);
+      return {
+        kind: "reply",
+        reply: runReply,
+        raw: raw(),
+        ...(checked.note !== undefined ? { imageNote: checked.note } : {}),
+      };
     } catch (error) {
-      // The process died mid-call (crash, OOM kill, SIGXCPU, os._exit): let the pipes drain first.
+      // The process died mid-call (crash, OOM kill, SIGXCPU, os._exit), or its reply was forged: let the pipes
+      // drain first.
+      if (error instanceof DriverReplyError) this.forged(error.message);
       await this.kill();
+      if (this.forgery !== undefined) {
+        return { kind: "exit", raw: raw(), how: this.forgery, forged: true };
+      }
       return { kind: "exit", raw: raw(), how: this.exitInfo ?? (error as Error).message };
     } finally {
       if (timer) clearTimeout(timer);
       this.collectors = {};
+    }
+  }
+
+  /**
+   * Ends every process of the sandbox except the driver and its sandbox ancestors, so nothing a call started
+   * (forked busy loops, background servers) keeps running between calls. In a pid namespace every such process
+   * is a descendant of the kept ones (orphans are re-parented to bwrap's init), so walking the tree finds them
+   * all; without one, the session's own uid is scanned too. Zombies are skipped: they run nothing, and the
+   * driver reaps its own at the next call. Threads of the driver itself cannot be ended without ending the
+   * session; RLIMIT_CPU bounds them.
+   */
+  async sweepStrays(): Promise<void> {
+    if (this.keep.length === 0 || this.exitInfo !== undefined) return;
+    const keep = new Set(this.keep);
+    for (let round = 0; round < 50; round++) {
+      // The outermost process (bwrap's, outside the namespace) is no one's reaper: its only child is the sandbox's
+      // init, so the walk starts below it (one process fewer to read on every call).
+      const strays = new Set(descendantsOf(this.keep.length > 1 ? this.keep.slice(1) : this.keep));
+      for (const pid of keep) strays.delete(pid);
+      if (this.sweepScope.uid !== undefined) {
+        for (const pid of await processesOfUid(this.sweepScope.uid)) if (!keep.has(pid)) strays.add(pid);
+      }
+      let live = 0;
+      for (const pid of strays) {
+        const state = processState(pid);
+        if (state === undefined || state === "Z" || state === "X") continue;
+        live += 1;
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone meanwhile
+        }
+      }
+      if (live === 0) return;
+      // A process caught mid-fork can leave a child the next round finds; SIGKILL itself takes effect at once.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2 * round, 20)));
     }
   }
 
@@ -271,26 +399,6 @@ export class DriverProcess {
     }
     await this.reaped();
   }
-}
-
-/**
- * pids of live processes whose owner is `uid` (from /proc). Zombies are left out: they run nothing, and the
- * pid namespace's init ends up a zombie of the host's pid 1, which may reap it only seconds later.
- */
-export async function processesOfUid(uid: number): Promise<number[]> {
-  const pids: number[] = [];
-  for (const name of await readdir("/proc").catch(() => [] as string[])) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if ((await stat(`/proc/${name}`)).uid !== uid) continue;
-      const status = await readFile(`/proc/${name}/stat`, "utf8");
-      if (status.slice(status.lastIndexOf(")") + 2, status.lastIndexOf(")") + 3) !== "Z")
-        pids.push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
 }
 
 function execQuiet(command: string, args: string[]): Promise<void> {

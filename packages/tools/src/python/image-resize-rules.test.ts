@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { pythonRound, referenceImageSize, smartResize } from "./image-resize-rules";
+import { isReferenceOutputSize, pythonRound, referenceImageSize, smartResize } from "./image-resize-rules";
 import { testInterpreter } from "./python-test-support";
 import { locateDriver } from "./runtime-files";
 
@@ -57,5 +57,42 @@ describe("the reference's image resize rules", () => {
       return [size.width, size.height];
     });
     expect(actual).toEqual(expected);
+  });
+
+  it("produce only sizes isReferenceOutputSize accepts (what the server re-checks images against)", () => {
+    const sizes: [number, number][] = [];
+    for (let w = 1; w <= 400; w++) for (let h = 1; h <= 400; h += 3) sizes.push([w, h]);
+    // the extreme-ratio band, where rounding after the 200 clamp stretches the ratio up to 294
+    for (let short = 1; short <= 120; short++)
+      for (const long of [199, 200, 201, 5_000, 9_400, 40_000]) {
+        sizes.push([short * long, short], [short, short * long]);
+      }
+    for (const [w, h] of fc.sample(
+      fc.tuple(fc.integer({ min: 1, max: 200_000 }), fc.integer({ min: 1, max: 200_000 })),
+      { numRuns: 20_000, seed: 11 },
+    )) {
+      sizes.push([w, h]);
+    }
+    for (const [w, h] of sizes) {
+      const out = referenceImageSize(w, h);
+      if (!isReferenceOutputSize(out.width, out.height))
+        throw new Error(`${w}x${h} -> ${out.width}x${out.height}`);
+    }
+    expect(referenceImageSize(9394, 47)).toEqual({ width: 9408, height: 32 });
+    expect(isReferenceOutputSize(9408, 32)).toBe(true);
+  });
+
+  it("reject sizes the rules never produce", () => {
+    for (const [w, h] of [
+      [50, 50],
+      [32, 32],
+      [0, 64],
+      [64, 64.5],
+      [32, 32 * 301],
+      [4096, 4096],
+      [-64, -64],
+    ] as [number, number][]) {
+      expect(isReferenceOutputSize(w, h), `${w}x${h}`).toBe(false);
+    }
   });
 });

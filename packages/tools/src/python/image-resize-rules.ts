@@ -40,3 +40,23 @@ export function referenceImageSize(width: number, height: number): { width: numb
   const [rh, rw] = smartResize(h, w);
   return { width: rw, height: rh };
 }
+
+/**
+ * Aspect ratio bound of the rules' outputs: the 200 clamp happens before rounding to multiples of 32, which can
+ * stretch it (a 47 px short side rounds down to 32: 9408×32, ratio 294). The test checks this over millions of sizes.
+ */
+export const MAX_OUTPUT_RATIO = 300;
+
+/**
+ * Whether `width`×`height` has every property of a size the rules produce: both sides multiples of 32 (≥ 32),
+ * MIN_PIXELS ≤ pixels ≤ MAX_PIXELS, ratio ≤ MAX_OUTPUT_RATIO. The rules are not idempotent on extreme ratios
+ * (applying them again to 32×7200 gives 32×6400), so "unchanged by the rules" would reject real driver images.
+ */
+export function isReferenceOutputSize(width: number, height: number): boolean {
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height)) return false;
+  if (width < IMAGE_FACTOR || height < IMAGE_FACTOR) return false;
+  if (width % IMAGE_FACTOR !== 0 || height % IMAGE_FACTOR !== 0) return false;
+  const pixels = width * height;
+  if (pixels < MIN_PIXELS || pixels > MAX_PIXELS) return false;
+  return Math.max(width, height) <= MAX_OUTPUT_RATIO * Math.min(width, height);
+}

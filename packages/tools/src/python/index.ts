@@ -1,5 +1,13 @@
+export { IMAGE_LIMITS, PNG_DATA_URI_PREFIX } from "./driver-reply";
 export { findPython, PYTHON_INSTALL_HINT, type PythonInterpreter } from "./find-python";
-export { referenceImageSize, smartResize } from "./image-resize-rules";
+export {
+  isReferenceOutputSize,
+  MAX_OUTPUT_RATIO,
+  referenceImageSize,
+  smartResize,
+} from "./image-resize-rules";
+export { pythonStrip, sanitizeOutput } from "./output-text";
+export { checkPng, InvalidImageError } from "./png-check";
 export { PythonStartError, PythonUnavailableError, SandboxUnavailableError } from "./python-error";
 export {
   createPythonLauncher,

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processesOfUid } from "./driver-process";
+import { processesOfUid } from "./process-tree";
 import { createPythonLauncher, type PythonLauncher } from "./python-launcher";
 import { formatPythonObservation } from "./python-observation";
 import type { PythonSession } from "./python-session";

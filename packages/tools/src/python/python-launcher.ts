@@ -8,8 +8,9 @@ import { PythonStartError } from "./python-error";
 import { type PythonLimits, resolvePythonLimits } from "./python-limits";
 import { type PythonSession, SandboxedPythonSession } from "./python-session";
 import { prepareRuntimeFiles, type RuntimeFiles } from "./runtime-files";
-import { buildSandboxCommand, sandboxEnvironment } from "./sandbox-command";
+import { buildSandboxCommand, sandboxEnvironment, writableTmpfsPaths } from "./sandbox-command";
 import { detectSandbox, SANDBOX_UID_BASE, SANDBOX_UID_COUNT, type SandboxReport } from "./sandbox-detect";
+import { capTmpfsInodes, lockOomScore } from "./sandbox-hardening";
 import { sharedUidPool, type UidPool } from "./uid-pool";
 
 export interface PythonLauncherOptions {
@@ -128,6 +129,12 @@ class SandboxedPythonLauncher implements PythonLauncher {
         await started.kill();
         throw new ToolsError("python launcher: closed while a process was starting.");
       }
+      try {
+        await this.harden(started, uid);
+      } catch (error) {
+        await started.kill();
+        throw error;
+      }
       return { process: started, uid };
     } catch (error) {
       // Once a process exists its exit handler frees the uid; before that, free it here.
@@ -138,6 +145,24 @@ class SandboxedPythonLauncher implements PythonLauncher {
       throw error;
     } finally {
       this.starting -= 1;
+    }
+  }
+
+  /** Limits set from outside before any user code runs (see sandbox-hardening.ts); each only where reported. */
+  private async harden(started: DriverProcess, uid: number | undefined): Promise<void> {
+    // Without a pid namespace, orphans leave the process tree: the per-call sweep also scans the session's uid.
+    if (this.sandbox.mode !== "bwrap" && uid !== undefined) started.setSweepScope({ uid });
+    // In bwrap mode the driver's own write fails (read-only /proc): the value comes from here. As root without
+    // bwrap it also raises the floor, where the server holds CAP_SYS_RESOURCE.
+    if (this.sandbox.mode === "bwrap" || uid !== undefined) await lockOomScore(started.sandboxPids);
+    const driverPid = started.sandboxPids[started.sandboxPids.length - 1];
+    if (this.sandbox.inodeCap && this.sandbox.mode === "bwrap" && driverPid !== undefined) {
+      await capTmpfsInodes(
+        driverPid,
+        writableTmpfsPaths(this.sessionRoot),
+        this.limits.inodes,
+        this.sandbox.tools,
+      );
     }
   }
 

@@ -16,6 +16,11 @@ export interface PythonLimits {
   outputBytes: number;
   /** Size of the session's private tmpfs (session dir + /tmp) and RLIMIT_FSIZE. */
   diskBytes: number;
+  /**
+   * Files (inodes) each of the session's writable tmpfs mounts may hold (/tmp with the session dir, /dev/shm).
+   * Enforced only where the sandbox report's `inodeCap` is true (bubblewrap and a root server).
+   */
+  inodes: number;
 }
 
 export const DEFAULT_PYTHON_LIMITS: PythonLimits = Object.freeze({
@@ -26,6 +31,7 @@ export const DEFAULT_PYTHON_LIMITS: PythonLimits = Object.freeze({
   openFiles: 256,
   outputBytes: 256 * 1024,
   diskBytes: 32 * 1024 ** 2,
+  inodes: 8192,
 });
 
 /** Defaults overlaid with `overrides`; throws a ToolsError naming the bad field. */

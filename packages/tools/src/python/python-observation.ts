@@ -1,3 +1,4 @@
+import { pythonStrip, stripLeadingSpacesAndNewlines } from "./output-text";
 import type { PythonRunResult } from "./python-session";
 
 /** The reference's observation object for a python call. */
@@ -26,19 +27,13 @@ export function formatPythonObservation(result: PythonRunResult, code: string): 
     text = `Code execution result:\nstdout:\n\`\`\`\n${result.stdout}\n\`\`\`\n\nstderr:\n\`\`\`\n${result.stderr}\n\`\`\`\n\n${images}\n`;
     text = pythonStrip(text);
   }
-  text = text.replace(/^[ \n]+/, "").replaceAll("<image>", "");
+  text = stripLeadingSpacesAndNewlines(text).replaceAll("<image>", "");
   return {
     obs: text,
     image: result.images,
     metrics: { code_success: result.success, code_lines: codeLines },
     timeout: result.timedOut || text.toLowerCase().includes("timeout"),
   };
-}
-
-/** Python's str.strip() with no argument: removes ASCII/Unicode whitespace at both ends. */
-function pythonStrip(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: Python counts the \x1c-\x1f separators as whitespace
-  return text.replace(/^[\s\u001c-\u001f\u0085]+|[\s\u001c-\u001f\u0085]+$/g, "");
 }
 
 /** textwrap.dedent: removes the longest common leading whitespace of the non-blank lines. */

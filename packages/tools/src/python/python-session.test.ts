@@ -140,6 +140,18 @@ describe("python sessions", () => {
     await session.close();
   });
 
+  it("removes terminal control sequences and control characters from the output, captured or raw", async () => {
+    const session = await launcher.start("controls", []);
+    const result = await session.run(
+      [
+        "print('a\\x1b]0;title\\x07b\\x1b]8;;http://x\\x1b\\\\c\\x9b31md\\re\\bf\\x00g\\th\\x85i')",
+        "n = os.write(1, b'raw\\x1b[2Jclear\\x07bell\\r\\n')",
+      ].join("\n"),
+    );
+    expect(result.stdout).toBe("abcdefg\thi\nrawclearbell\n");
+    await session.close();
+  });
+
   it("survives odd text (lone surrogates, NUL, non-ASCII) and skips an undecodable task image", async () => {
     const session = await launcher.start("odd-text", [
       "data:image/jpeg;base64,bm90IGFuIGltYWdl",
@@ -150,7 +162,8 @@ describe("python sessions", () => {
         "\nprint('image_1' in globals(), image_2.size)",
     );
     expect(result.success).toBe(true);
-    expect(result.stdout).toBe("caf\u00e9 \u65e5\u672c \ud800 \u0000 end\nFalse (8, 8)\n");
+    // NUL is a control character: it never reaches an observation (see output-text.ts)
+    expect(result.stdout).toBe("caf\u00e9 \u65e5\u672c \ud800  end\nFalse (8, 8)\n");
     await session.close();
   });
 

@@ -1,5 +1,6 @@
 import { ToolsError } from "../tools-error";
 import type { DriverProcess, RawOutput, RunOutcome } from "./driver-process";
+import { sanitizeOutput, withTrailingNewline } from "./output-text";
 
 /** What one python call produced. */
 export interface PythonRunResult {
@@ -24,9 +25,6 @@ export interface PythonSession {
 
 export const NO_OUTPUT_TEXT = "Script executed successfully (no output).";
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC (the reference's pattern)
-const ANSI = /\u001B\[[0-?]*[ -/]*[@-~]/g;
-
 /** The reference's timeout text (seconds from the limit). */
 export function timeoutText(timeoutMs: number): string {
   return `Error: Execution timed out after ${timeoutMs / 1000} seconds and the kernel was terminated.`;
@@ -36,7 +34,7 @@ function truncationNote(dropped: number, cap: number): string {
   return `\n[output truncated: ${dropped} more bytes were not kept; the limit is ${cap} bytes per stream]`;
 }
 
-/** In-process captured text + raw fd text, capped together, ANSI stripped, with a note when cut. */
+/** In-process captured text + raw fd text, capped together, escape sequences and controls removed, with a note when cut. */
 function mergeStream(
   captured: string,
   capturedDropped: number,
@@ -49,12 +47,11 @@ function mergeStream(
   const bytes = Buffer.from(merged, "utf8");
   if (bytes.length > cap) {
     dropped += bytes.length - cap;
-    merged = bytes
-      .subarray(0, cap)
-      .toString("utf8")
-      .replace(/\uFFFD$/, "");
+    merged = bytes.subarray(0, cap).toString("utf8");
+    // The cut may split a character; its remains decode as one U+FFFD.
+    if (merged.endsWith("\uFFFD")) merged = merged.slice(0, -1);
   }
-  merged = merged.replace(ANSI, "");
+  merged = sanitizeOutput(merged);
   return dropped > 0 ? merged + truncationNote(dropped, cap) : merged;
 }
 
@@ -74,10 +71,12 @@ export function resultFromOutcome(outcome: RunOutcome, timeoutMs: number, cap: n
   if (outcome.kind === "exit") {
     const stdout = mergeStream("", 0, raw.stdout, raw.stdoutDropped, cap);
     const before = mergeStream("", 0, raw.stderr, raw.stderrDropped, cap);
-    const notice = `Error: the Python process ${outcome.how} (a resource limit, a crash or an explicit exit) and the session was terminated.`;
+    const notice = outcome.forged
+      ? `Error: the Python session was terminated because ${outcome.how}; user code must not write to the driver's file descriptors.`
+      : `Error: the Python process ${outcome.how} (a resource limit, a crash or an explicit exit) and the session was terminated.`;
     return {
       stdout,
-      stderr: before ? `${before.replace(/\n?$/, "\n")}${notice}` : notice,
+      stderr: before ? `${withTrailingNewline(before)}${notice}` : notice,
       images: [],
       success: false,
       timedOut: false,
@@ -86,7 +85,9 @@ export function resultFromOutcome(outcome: RunOutcome, timeoutMs: number, cap: n
   }
   const { reply } = outcome;
   let stdout = mergeStream(reply.stdout, reply.stdoutDropped, raw.stdout, raw.stdoutDropped, cap);
-  const stderr = mergeStream(reply.stderr, reply.stderrDropped, raw.stderr, raw.stderrDropped, cap);
+  let stderr = mergeStream(reply.stderr, reply.stderrDropped, raw.stderr, raw.stderrDropped, cap);
+  if (outcome.imageNote !== undefined)
+    stderr = stderr ? `${withTrailingNewline(stderr)}${outcome.imageNote}` : outcome.imageNote;
   const images = reply.success ? reply.images : [];
   if (reply.success && stdout === "" && images.length === 0) stdout = NO_OUTPUT_TEXT;
   return { stdout, stderr, images, success: reply.success, timedOut: false, terminated: false };

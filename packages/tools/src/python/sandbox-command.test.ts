@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PythonInterpreter } from "./find-python";
 import { DEFAULT_PYTHON_LIMITS } from "./python-limits";
-import { buildSandboxCommand } from "./sandbox-command";
+import { buildSandboxCommand, SANDBOX_SECCOMP_FD, writableTmpfsPaths } from "./sandbox-command";
 import type { SandboxReport } from "./sandbox-detect";
 
 const interpreter: PythonInterpreter = {
@@ -17,6 +17,9 @@ function report(mode: "bwrap" | "rlimits", uidDrop: boolean): SandboxReport {
     layers: [],
     warnings: [],
     uidDrop,
+    seccomp: mode === "bwrap",
+    inodeCap: mode === "bwrap" && uidDrop,
+    oomLocked: mode === "bwrap",
     tools: {
       setpriv: "/usr/bin/setpriv",
       kill: "/usr/bin/kill",
@@ -67,6 +70,7 @@ describe("buildSandboxCommand", () => {
     expect(pairIndex(args, "--ro-bind", "/usr")).toBeGreaterThan(0);
     expect(pairIndex(args, "--remount-ro", "/")).toBeGreaterThan(pairIndex(args, "--tmpfs", "/tmp"));
     expect(pairIndex(args, "--remount-ro", "/dev")).toBeGreaterThan(pairIndex(args, "--tmpfs", "/dev/shm"));
+    expect(pairIndex(args, "--remount-ro", "/proc")).toBe(pairIndex(args, "--proc", "/proc") + 2);
     // the session root lives in the size-capped /tmp tmpfs
     const tmp = pairIndex(args, "--tmpfs", "/tmp");
     expect(args.slice(tmp - 2, tmp)).toEqual(["--size", String(DEFAULT_PYTHON_LIMITS.diskBytes)]);
@@ -84,6 +88,16 @@ describe("buildSandboxCommand", () => {
     const config = JSON.parse(args[separator + 7] as string);
     expect(config.limits.processes).toBe(DEFAULT_PYTHON_LIMITS.processes);
     expect(config.mplCache).toBe("/opt/hdpo/mpl-cache");
+    // the seccomp program travels on its own fd, read by bwrap before anything starts
+    expect(pairIndex(args, "--seccomp", String(SANDBOX_SECCOMP_FD))).toBeGreaterThan(0);
+    expect(pairIndex(args, "--seccomp", String(SANDBOX_SECCOMP_FD))).toBeLessThan(separator);
+    expect(command.seccomp?.length).toBeGreaterThan(0);
+    expect((command.seccomp?.length ?? 0) % 8).toBe(0);
+  });
+
+  it("names the writable tmpfs mounts that get the inode cap", () => {
+    expect(writableTmpfsPaths("/tmp/metis_sessions")).toEqual(["/tmp", "/dev/shm"]);
+    expect(writableTmpfsPaths("/srv/sessions")).toEqual(["/tmp", "/dev/shm", "/srv/sessions"]);
   });
 
   it("mounts its own capped tmpfs for a session root outside /tmp", () => {
@@ -127,6 +141,8 @@ describe("buildSandboxCommand", () => {
   it("in rlimits mode without a uid leaves RLIMIT_NPROC out (it would count the server's own threads)", () => {
     const command = buildSandboxCommand({ ...input, sandbox: report("rlimits", false) });
     expect(command.args).not.toContain("/usr/bin/bwrap");
+    expect(command.args).not.toContain("--seccomp");
+    expect(command.seccomp).toBeUndefined();
     const config = JSON.parse(command.args[command.args.length - 1] as string);
     expect(config.limits.processes).toBeUndefined();
     expect(config.limits.memoryBytes).toBe(DEFAULT_PYTHON_LIMITS.memoryBytes);

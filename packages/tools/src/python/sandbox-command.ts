@@ -1,12 +1,16 @@
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
 import { isAbsolute, posix } from "node:path";
+import { IMAGE_LIMITS } from "./driver-reply";
 import type { PythonInterpreter } from "./find-python";
 import type { PythonLimits } from "./python-limits";
 import type { SandboxReport } from "./sandbox-detect";
+import { seccompProgram } from "./seccomp-filter";
 
 /** Inside the sandbox: where the driver and the prebuilt font cache are mounted (read-only). */
 export const SANDBOX_DRIVER_DIR = "/opt/hdpo/driver";
 export const SANDBOX_MPL_CACHE_DIR = "/opt/hdpo/mpl-cache";
+/** The fd bwrap reads the seccomp program from (after the driver's protocol fds 3 and 4). */
+export const SANDBOX_SECCOMP_FD = 5;
 
 /** /etc entries Python, numpy (BLAS via /etc/alternatives) and matplotlib read; nothing else of /etc is visible. */
 const ETC_ENTRIES = [
@@ -44,6 +48,8 @@ export interface SandboxCommand {
   env: Record<string, string>;
   /** Where to spawn (a dir the sandbox uid can enter). */
   cwd: string;
+  /** A seccomp program to write to fd SANDBOX_SECCOMP_FD of the spawned process (bwrap mode only). */
+  seccomp?: Buffer;
 }
 
 /** The fixed environment of every sandboxed process: nothing inherited from the server. */
@@ -66,6 +72,11 @@ export function sandboxEnvironment(home: string): Record<string, string> {
 function underDir(path: string, dir: string): boolean {
   const relative = posix.relative(dir, path);
   return relative === "" || (!relative.startsWith("..") && !isAbsolute(relative));
+}
+
+/** The writable tmpfs mounts of a bwrap sandbox (the inode cap is applied to each). */
+export function writableTmpfsPaths(sessionRoot: string): string[] {
+  return underDir(sessionRoot, "/tmp") ? ["/tmp", "/dev/shm"] : ["/tmp", "/dev/shm", sessionRoot];
 }
 
 /** bwrap mounts for /usr and the merged-/usr links (or real dirs) /bin, /lib, /lib64...: what any binary needs. */
@@ -99,7 +110,12 @@ function systemMounts(interpreter: PythonInterpreter): string[] {
 }
 
 function driverArgs(input: SandboxCommandInput, driverPath: string, mplCache: string | undefined): string[] {
-  const config = { limits: driverLimits(input), mplCache: mplCache ?? null, ...input.driverConfig };
+  const config = {
+    limits: driverLimits(input),
+    mplCache: mplCache ?? null,
+    images: IMAGE_LIMITS,
+    ...input.driverConfig,
+  };
   return [input.interpreter.path, "-I", "-B", "-X", "utf8", driverPath, JSON.stringify(config)];
 }
 
@@ -138,7 +154,7 @@ function privilegePrefix(input: SandboxCommandInput): string[] {
  *  --new-session --hostname sandbox --ro-bind /usr /usr --symlink usr/lib /lib ... --ro-bind /etc/... --proc /proc
  *  --dev /dev --perms 01777 --size 1048576 --tmpfs /dev/shm --remount-ro /dev --perms 01777 --size D --tmpfs /tmp
  *  [--perms 01777 --size D --tmpfs SESSION_ROOT] --ro-bind DRIVER_DIR /opt/hdpo/driver
- *  [--ro-bind MPL_CACHE /opt/hdpo/mpl-cache] --remount-ro / --chdir /tmp --clearenv --setenv K V ... --
+ *  [--ro-bind MPL_CACHE /opt/hdpo/mpl-cache] --remount-ro / --chdir /tmp --clearenv [--seccomp 5] --setenv K V ... --
  *  PYTHON -I -B -X utf8 /opt/hdpo/driver/driver.py CONFIG_JSON`
  */
 export function buildSandboxCommand(input: SandboxCommandInput): SandboxCommand {
@@ -165,6 +181,10 @@ export function buildSandboxCommand(input: SandboxCommandInput): SandboxCommand 
     ...systemMounts(input.interpreter),
     "--proc",
     "/proc",
+    // Nothing in /proc is for user code to write: read-only keeps oom_score_adj (written from outside) from
+    // being lowered, which needs no capability the server may lack.
+    "--remount-ro",
+    "/proc",
     "--dev",
     "/dev",
     // /dev/shm would otherwise be part of bwrap's /dev tmpfs with the kernel's default size (half of RAM).
@@ -190,6 +210,8 @@ export function buildSandboxCommand(input: SandboxCommandInput): SandboxCommand 
   // bwrap's root is a tmpfs with the kernel's default size: read-only, so nothing can be written outside the
   // size-capped mounts (/tmp, the session root, /dev/shm).
   bwrapArgs.push("--remount-ro", "/", "--chdir", "/tmp", "--clearenv");
+  const seccomp = input.sandbox.seccomp ? seccompProgram() : undefined;
+  if (seccomp) bwrapArgs.push("--seccomp", String(SANDBOX_SECCOMP_FD));
   for (const [key, value] of Object.entries(env)) bwrapArgs.push("--setenv", key, value);
   bwrapArgs.push(
     "--",
@@ -201,5 +223,5 @@ export function buildSandboxCommand(input: SandboxCommandInput): SandboxCommand 
   );
   const command = prefix[0] ?? bwrap;
   const args = prefix.length > 0 ? [...prefix.slice(1), bwrap, ...bwrapArgs] : bwrapArgs;
-  return { command, args, env, cwd: "/" };
+  return { command, args, env, cwd: "/", ...(seccomp ? { seccomp } : {}) };
 }

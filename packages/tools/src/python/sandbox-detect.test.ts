@@ -17,6 +17,13 @@ describe("detectSandbox", () => {
     const root = process.getuid?.() === 0;
     expect(report.uidDrop).toBe(root);
     expect(report.warnings.length === 0).toBe(root);
+    // the seccomp filter loads through bwrap here; the inode cap needs the root server's remount
+    expect(report.seccomp).toBe(true);
+    expect(report.oomLocked).toBe(true);
+    expect(report.inodeCap).toBe(root);
+    for (const name of ["seccomp syscall filter", "per-call sweep of leftover processes"]) {
+      expect(report.layers.find((layer) => layer.name === name)?.active).toBe(true);
+    }
   });
 
   it("strict mode throws a SandboxUnavailableError without bubblewrap", async () => {
@@ -37,6 +44,10 @@ describe("detectSandbox", () => {
       expect(text).toMatch(/reading files outside the session dir/);
       expect(text).toMatch(/filling the disk/);
       expect(report.layers.find((layer) => layer.name.includes("bubblewrap"))?.active).toBe(false);
+      expect(report.seccomp).toBe(false);
+      expect(report.layers.find((layer) => layer.name === "seccomp syscall filter")?.reason).toMatch(
+        /no seccomp filter without bubblewrap/,
+      );
     }
   });
 });

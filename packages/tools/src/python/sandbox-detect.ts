@@ -1,7 +1,11 @@
-import { execFile } from "node:child_process";
-import { access, constants } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { access, constants, readFile } from "node:fs/promises";
+import type { Writable } from "node:stream";
+import { descendantsOf } from "./process-tree";
 import { SandboxUnavailableError } from "./python-error";
-import { usrMounts } from "./sandbox-command";
+import { SANDBOX_SECCOMP_FD, usrMounts } from "./sandbox-command";
+import { capTmpfsInodes } from "./sandbox-hardening";
+import { seccompProgram } from "./seccomp-filter";
 
 /** "bwrap": namespaces + private tmpfs + rlimits; "rlimits": rlimits, uid drop and a scrubbed env only. */
 export type SandboxMode = "bwrap" | "rlimits";
@@ -24,8 +28,14 @@ export interface SandboxReport {
   warnings: string[];
   /** Sandboxed processes run as their own uid (200000 + slot), one per live process; needs root. */
   uidDrop: boolean;
+  /** bwrap applies the seccomp syscall filter (seccomp-filter.ts); false in 'rlimits' mode. */
+  seccomp: boolean;
+  /** Each session's writable tmpfs mounts get an inode cap (limits.inodes); needs bwrap and root. */
+  inodeCap: boolean;
+  /** oom_score_adj 1000 is written from outside and /proc is read-only inside, so user code cannot lower it (bwrap). */
+  oomLocked: boolean;
   /** Absolute paths of the helpers used to build the command line. */
-  tools: { bwrap?: string; setpriv?: string; kill?: string };
+  tools: { bwrap?: string; setpriv?: string; kill?: string; nsenter?: string; mount?: string };
 }
 
 export interface DetectSandboxOptions {
@@ -45,6 +55,8 @@ export const SANDBOX_UID_COUNT = 60_000;
 const BWRAP_CANDIDATES = ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"];
 const SETPRIV_CANDIDATES = ["/usr/bin/setpriv", "/bin/setpriv"];
 const KILL_CANDIDATES = ["/usr/bin/kill", "/bin/kill"];
+const NSENTER_CANDIDATES = ["/usr/bin/nsenter", "/bin/nsenter"];
+const MOUNT_CANDIDATES = ["/usr/bin/mount", "/bin/mount"];
 
 async function firstExecutable(candidates: string[]): Promise<string | undefined> {
   for (const candidate of candidates) {
@@ -58,17 +70,37 @@ async function firstExecutable(candidates: string[]): Promise<string | undefined
   return undefined;
 }
 
-function run(command: string, args: string[]): Promise<{ ok: boolean; detail: string }> {
+/** Runs a probe; `seccomp` is written to fd SANDBOX_SECCOMP_FD (where the command line points bwrap). */
+function run(command: string, args: string[], seccomp?: Buffer): Promise<{ ok: boolean; detail: string }> {
   return new Promise((resolve) => {
-    execFile(command, args, { timeout: 20_000, encoding: "utf8", env: {} }, (error, stdout, stderr) => {
-      resolve({ ok: !error, detail: (stderr || stdout || error?.message || "").trim().split("\n")[0] ?? "" });
+    const child = spawn(command, args, {
+      env: {},
+      stdio: ["ignore", "pipe", "pipe", ...(seccomp ? (["ignore", "ignore", "pipe"] as const) : [])],
     });
+    if (seccomp) {
+      const program = (child.stdio as unknown as Writable[])[SANDBOX_SECCOMP_FD] as Writable;
+      program.on("error", () => {});
+      program.end(seccomp);
+    }
+    let output = "";
+    const collect = (chunk: Buffer) => {
+      if (output.length < 4000) output += chunk.toString("utf8");
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const done = (ok: boolean, detail: string) => {
+      clearTimeout(timer);
+      resolve({ ok, detail: detail.trim().split("\n")[0] ?? "" });
+    };
+    child.on("error", (error) => done(false, error.message));
+    child.on("close", (code, signal) => done(code === 0, output || `exited with ${signal ?? code}`));
   });
 }
 
-/** True when bwrap can build the namespaces we use, as the uid the sandbox will run as. */
-async function probeBwrap(bwrap: string, setpriv: string | undefined, uidDrop: boolean) {
-  const sandbox = [
+/** The probe sandbox: what every session uses, minus the driver. */
+function probeArgs(bwrap: string, seccomp: boolean, program: string[]): string[] {
+  return [
     bwrap,
     "--unshare-all",
     "--unshare-user",
@@ -78,21 +110,73 @@ async function probeBwrap(bwrap: string, setpriv: string | undefined, uidDrop: b
     ...usrMounts(),
     "--proc",
     "/proc",
+    "--remount-ro",
+    "/proc",
     "--dev",
     "/dev",
     "--size",
     "1048576",
     "--tmpfs",
     "/tmp",
+    ...(seccomp ? ["--seccomp", String(SANDBOX_SECCOMP_FD)] : []),
     "--",
-    "/usr/bin/true",
+    ...program,
   ];
+}
+
+function asSandboxUid(setpriv: string | undefined, uidDrop: boolean, command: string[]): [string, string[]] {
   if (uidDrop && setpriv) {
     const uid = String(SANDBOX_UID_BASE + SANDBOX_UID_COUNT - 1);
-    return run(setpriv, ["--reuid", uid, "--regid", uid, "--clear-groups", "--", ...sandbox]);
+    return [setpriv, ["--reuid", uid, "--regid", uid, "--clear-groups", "--", ...command]];
   }
-  const [command, ...args] = sandbox;
-  return run(command as string, args);
+  const [first, ...rest] = command;
+  return [first as string, rest];
+}
+
+/** True when bwrap can build the namespaces we use (with the seccomp filter when asked), as the sandbox uid. */
+async function probeBwrap(bwrap: string, setpriv: string | undefined, uidDrop: boolean, seccomp: boolean) {
+  const [command, args] = asSandboxUid(setpriv, uidDrop, probeArgs(bwrap, seccomp, ["/usr/bin/true"]));
+  return run(command, args, seccomp ? seccompProgram() : undefined);
+}
+
+/** True when the server can remount a sandbox's tmpfs with an inode cap (root, CAP_SYS_ADMIN, util-linux). */
+async function probeInodeCap(
+  bwrap: string,
+  setpriv: string | undefined,
+  tools: { nsenter?: string; mount?: string },
+): Promise<{ ok: boolean; detail: string }> {
+  if (!tools.nsenter || !tools.mount)
+    return { ok: false, detail: "nsenter or mount (util-linux) is missing" };
+  const [command, args] = asSandboxUid(setpriv, true, probeArgs(bwrap, false, ["/usr/bin/sleep", "30"]));
+  const child = spawn(command, args, { env: {}, stdio: "ignore", detached: true });
+  const exited = new Promise<void>((resolve) => {
+    child.on("exit", () => resolve());
+    child.on("error", () => resolve());
+  });
+  try {
+    const root = child.pid;
+    if (root === undefined) return { ok: false, detail: "the probe sandbox did not start" };
+    let leaf: number | undefined;
+    for (let attempt = 0; attempt < 200 && leaf === undefined; attempt++) {
+      for (const pid of descendantsOf([root])) {
+        const comm = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "");
+        if (comm.trim() === "sleep") leaf = pid;
+      }
+      if (leaf === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    if (leaf === undefined) return { ok: false, detail: "the probe sandbox did not start" };
+    await capTmpfsInodes(leaf, ["/tmp"], 64, tools);
+    return { ok: true, detail: "" };
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  } finally {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await exited;
+  }
 }
 
 const LAYER_FACTS = {
@@ -129,8 +213,27 @@ const LAYER_FACTS = {
   oom: {
     name: "OOM priority (oom_score_adj = 1000)",
     stops:
-      "the kernel's OOM killer picking the server when sessions together exhaust RAM: sandbox processes are its first victims (children inherit it; only root could lower it)",
-    needs: "nothing (/proc)",
+      "the kernel's OOM killer picking the server when sessions together exhaust RAM: sandbox processes are its first victims (children inherit it); the server writes it from outside and the sandbox's /proc is read-only, so user code cannot lower it",
+    needs: "nothing (/proc); bubblewrap to keep user code from lowering it",
+  },
+  seccomp: {
+    name: "seccomp syscall filter",
+    stops:
+      "kernel surface no computation needs (EPERM): keyrings (keyctl, add_key, request_key: keys outlive a session under its uid), io_uring, ptrace and process_vm_*, perf_event_open, bpf, userfaultfd, unshare/setns/mount and namespace flags of clone, modules, kexec, clock and host administration calls; x32 and 32-bit syscalls entirely",
+    needs: "bubblewrap (--seccomp) and a kernel with seccomp filters",
+  },
+  inodes: {
+    name: "inode cap on the session's tmpfs mounts (nr_inodes = limits.inodes)",
+    stops:
+      "file floods that grow the host kernel's memory: empty files cost no bytes, so the size cap alone lets a million of them through",
+    needs:
+      "bubblewrap and root: the server remounts the sandbox's tmpfs from outside (CAP_SYS_ADMIN, nsenter and mount from util-linux)",
+  },
+  sweep: {
+    name: "per-call sweep of leftover processes",
+    stops:
+      "processes a call started (forked busy loops, background servers) running on between calls: when a call returns, every process of the session but the driver is killed",
+    needs: "nothing (/proc); complete with a pid namespace (bubblewrap) or a per-session uid",
   },
   timeout: {
     name: "wall-clock timeout with whole-sandbox kill",
@@ -164,21 +267,27 @@ export function detectSandbox(options: DetectSandboxOptions = {}): Promise<Sandb
 
 async function detect(options: DetectSandboxOptions): Promise<SandboxReport> {
   const root = typeof process.getuid === "function" && process.getuid() === 0;
-  const [bwrap, setpriv, kill] = await Promise.all([
+  const [bwrap, setpriv, kill, nsenter, mount] = await Promise.all([
     firstExecutable(options.bwrapPath ? [options.bwrapPath] : BWRAP_CANDIDATES),
     firstExecutable(SETPRIV_CANDIDATES),
     firstExecutable(KILL_CANDIDATES),
+    firstExecutable(NSENTER_CANDIDATES),
+    firstExecutable(MOUNT_CANDIDATES),
   ]);
   const uidDrop = root && setpriv !== undefined;
   let bwrapProblem: string | undefined;
+  let seccompProblem: string | undefined;
   if (!bwrap) {
     bwrapProblem = `bubblewrap is not installed (looked for ${options.bwrapPath ?? BWRAP_CANDIDATES.join(", ")}; apt-get install -y bubblewrap)`;
   } else if (options.mode === "rlimits") {
     bwrapProblem = "mode 'rlimits' was forced by the caller";
   } else {
-    const probe = await probeBwrap(bwrap, setpriv, uidDrop);
-    if (!probe.ok)
-      bwrapProblem = `bubblewrap is installed but cannot create the sandbox here: ${probe.detail}`;
+    const probe = await probeBwrap(bwrap, setpriv, uidDrop, true);
+    if (!probe.ok) {
+      const plain = await probeBwrap(bwrap, setpriv, uidDrop, false);
+      if (plain.ok) seccompProblem = `bubblewrap could not apply the seccomp filter here: ${probe.detail}`;
+      else bwrapProblem = `bubblewrap is installed but cannot create the sandbox here: ${plain.detail}`;
+    }
   }
   if (bwrapProblem && options.require === "strict") {
     throw new SandboxUnavailableError(
@@ -189,6 +298,17 @@ async function detect(options: DetectSandboxOptions): Promise<SandboxReport> {
     throw new SandboxUnavailableError(`Sandbox mode 'bwrap' was requested but ${bwrapProblem}.`);
   }
   const mode: SandboxMode = bwrapProblem ? "rlimits" : "bwrap";
+  if (mode === "rlimits") seccompProblem = `no seccomp filter without bubblewrap (${bwrapProblem})`;
+  const seccomp = seccompProblem === undefined;
+  let inodeProblem: string | undefined;
+  if (mode === "rlimits") inodeProblem = `no private tmpfs without bubblewrap (${bwrapProblem})`;
+  else if (!uidDrop) inodeProblem = "not running as root: the server cannot remount the sandbox's tmpfs";
+  else {
+    const probe = await probeInodeCap(bwrap as string, setpriv, { nsenter, mount });
+    if (!probe.ok)
+      inodeProblem = `the server could not remount a sandbox's tmpfs with an inode cap: ${probe.detail}`;
+  }
+  const inodeCap = inodeProblem === undefined;
   const warnings: string[] = [];
   const uidReason = uidDrop
     ? undefined
@@ -209,6 +329,16 @@ async function detect(options: DetectSandboxOptions): Promise<SandboxReport> {
       } Run the tool server as root (it drops to uid ${SANDBOX_UID_BASE}+ per session) to close this.`,
     );
   }
+  if (mode === "bwrap" && !seccomp) {
+    warnings.push(
+      `DEGRADED python sandbox: ${seccompProblem}. NOT stopped: kernel keyrings (keys planted under a uid are readable by its next session), io_uring, ptrace of the sandbox's own processes, perf_event_open and bpf.`,
+    );
+  }
+  if (mode === "bwrap" && uidDrop && !inodeCap) {
+    warnings.push(
+      `DEGRADED python sandbox: ${inodeProblem}. NOT stopped: a session creating millions of empty files, which costs the host kernel memory outside every cap.`,
+    );
+  }
   const bwrapActive = mode === "bwrap";
   const layers: SandboxLayer[] = [
     { ...LAYER_FACTS.namespaces, active: bwrapActive, ...(bwrapActive ? {} : { reason: bwrapProblem }) },
@@ -225,13 +355,34 @@ async function detect(options: DetectSandboxOptions): Promise<SandboxReport> {
         : {}),
     },
     { ...LAYER_FACTS.env, active: true },
-    { ...LAYER_FACTS.oom, active: true },
+    { ...LAYER_FACTS.seccomp, active: seccomp, ...(seccompProblem ? { reason: seccompProblem } : {}) },
+    { ...LAYER_FACTS.inodes, active: inodeCap, ...(inodeProblem ? { reason: inodeProblem } : {}) },
+    {
+      ...LAYER_FACTS.oom,
+      active: true,
+      ...(mode === "bwrap"
+        ? {}
+        : {
+            reason:
+              "without bubblewrap's read-only /proc, user code can lower it again (down to oom_score_adj_min, which only a server with CAP_SYS_RESOURCE raises)",
+          }),
+    },
+    {
+      ...LAYER_FACTS.sweep,
+      active: true,
+      ...(mode === "rlimits" && !uidDrop
+        ? {
+            reason:
+              "without a pid namespace or a per-session uid, children that re-parent away from the driver (double fork) are not found",
+          }
+        : {}),
+    },
     { ...LAYER_FACTS.timeout, active: true },
     {
       ...LAYER_FACTS.cgroup,
       active: false,
       reason:
-        "not used: there is no delegated cgroup to create per-session groups in (here the v1 memory hierarchy belongs to the container runtime; v2 is not delegated). Memory is capped per process by RLIMIT_AS, so one session can reach processes x memoryBytes at worst; the OOM priority layer makes sandboxes, not the server, the victims. To cap the aggregate, run the server in a memory-limited scope (systemd-run --scope -p MemoryMax=..., or a container limit)",
+        "not used (fallback: rlimits, the per-call sweep and the per-uid kill): sessions get no cgroup of their own. Memory is capped per process by RLIMIT_AS, so one session can reach processes x memoryBytes at worst; the OOM priority layer makes sandboxes, not the server, the victims. To cap the aggregate, run the server in a memory-limited scope (systemd-run --scope -p MemoryMax=..., or a container limit)",
     },
   ];
   return {
@@ -239,10 +390,15 @@ async function detect(options: DetectSandboxOptions): Promise<SandboxReport> {
     layers,
     warnings,
     uidDrop,
+    seccomp,
+    inodeCap,
+    oomLocked: mode === "bwrap",
     tools: {
       ...(bwrap && mode === "bwrap" ? { bwrap } : {}),
       ...(setpriv ? { setpriv } : {}),
       ...(kill ? { kill } : {}),
+      ...(nsenter ? { nsenter } : {}),
+      ...(mount ? { mount } : {}),
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { mkdir, open, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { ToolsError } from "../tools-error";
@@ -16,17 +17,23 @@ function alive(pid: number): boolean {
  * coordinated with other processes on the host through lock files (`<lockDir>/<uid>` holding the owner's pid), so
  * two servers never run sessions under the same uid or sweep each other's processes. A lock whose owner pid is
  * dead is taken over. A uid is released only after its processes are gone (the caller sweeps first).
+ *
+ * Uids are handed out round-robin from a random starting point, never "last released first": whatever a uid
+ * leaves in the kernel beyond its processes (keys, SysV objects, files in shared places) should meet its next
+ * owner as late as possible, here after every other uid of the range had its turn.
  */
 export class UidPool {
-  private readonly free: number[] = [];
-  private next: number;
-  private readonly end: number;
+  private readonly first: number;
+  private readonly count: number;
+  /** Offset of the next uid to try. */
+  private cursor: number;
   private readonly used = new Set<number>();
   private readonly lockDir: string;
 
   constructor(first: number, count: number, lockDir: string) {
-    this.next = first;
-    this.end = first + count;
+    this.first = first;
+    this.count = count;
+    this.cursor = count > 1 ? randomInt(count) : 0;
     this.lockDir = lockDir;
   }
 
@@ -50,24 +57,23 @@ export class UidPool {
 
   async acquire(): Promise<number> {
     await mkdir(this.lockDir, { recursive: true, mode: 0o755 });
-    for (;;) {
-      const uid = this.free.pop() ?? (this.next < this.end ? this.next++ : undefined);
-      if (uid === undefined) {
-        throw new ToolsError(
-          `python launcher: no free sandbox uid (${this.used.size} in use here, the rest locked by other processes in ${this.lockDir}); close sessions or lower maxSessions.`,
-        );
-      }
+    for (let tried = 0; tried < this.count; tried++) {
+      const uid = this.first + this.cursor;
+      this.cursor = (this.cursor + 1) % this.count;
+      if (this.used.has(uid)) continue;
       if (await this.tryLock(uid)) {
         this.used.add(uid);
         return uid;
       }
     }
+    throw new ToolsError(
+      `python launcher: no free sandbox uid (${this.used.size} in use here, the rest locked by other processes in ${this.lockDir}); close sessions or lower maxSessions.`,
+    );
   }
 
   async release(uid: number): Promise<void> {
     if (!this.used.delete(uid)) return;
     await unlink(join(this.lockDir, String(uid))).catch(() => {});
-    this.free.push(uid);
   }
 
   get inUse(): number {

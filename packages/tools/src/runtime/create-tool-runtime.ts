@@ -7,6 +7,7 @@ import type { ToolContext } from "../registry/define-tool";
 import { readToolArguments, type ToolRegistry } from "../registry/tool-registry";
 import { describeError, type ToolReply, toolExceptionReply } from "../registry/tool-reply";
 import { PythonSessionPool } from "../sessions/python-session-pool";
+import { ReplayBudget } from "../sessions/replay-budget";
 import { TrajectorySessions } from "../sessions/trajectory-sessions";
 import type { TrajectoryState } from "../sessions/trajectory-state";
 import { ToolsError } from "../tools-error";
@@ -60,6 +61,7 @@ interface RuntimeParts {
 class LocalToolRuntime implements ToolRuntime {
   private readonly pool: PythonSessionPool | undefined;
   private readonly sessions: TrajectorySessions;
+  private readonly replayBudget: ReplayBudget;
   private readonly counts = {
     requests: 0,
     rejected: 0,
@@ -84,9 +86,11 @@ class LocalToolRuntime implements ToolRuntime {
             maxSessions: options.maxSessions,
             workers: options.workers,
           });
+    this.replayBudget = new ReplayBudget(options.maxReplayBytes);
     this.sessions = new TrajectorySessions({
       ...(this.pool === undefined ? {} : { pool: this.pool }),
       idleTimeoutMs: options.idleTimeoutMs,
+      replayBudget: this.replayBudget,
     });
   }
 
@@ -134,6 +138,8 @@ class LocalToolRuntime implements ToolRuntime {
       replayedCalls: python?.replayedCalls ?? 0,
       timeouts: python?.timeouts ?? 0,
       terminations: python?.terminations ?? 0,
+      replayBytes: this.replayBudget.bytes,
+      replayHistoriesDropped: this.replayBudget.dropped,
       tools,
     };
   }

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { ToolRegistry } from "../registry/tool-registry";
+import { DEFAULT_MAX_REPLAY_BYTES } from "../sessions/replay-budget";
 import { requirePositiveInteger, ToolsError } from "../tools-error";
 import type { ImageSearch, PythonLauncher, PythonLauncherOptions, TextSearch } from "./parts";
 
@@ -25,6 +26,12 @@ export interface ToolRuntimeOptions {
   blocklist?: boolean;
   /** Requests queued or running at most; more are rejected with `ToolOverloadedError`. Default 4096. */
   maxQueue?: number;
+  /**
+   * Bytes of Python code kept for replaying evicted sessions, over all trajectories (2 bytes a character). Beyond
+   * it the least recently used histories are dropped; such a trajectory's session, if later evicted, restarts clean
+   * with `UNRESTORED_SESSION_NOTICE`. Default 256 MiB.
+   */
+  maxReplayBytes?: number;
 }
 
 export const DEFAULT_MAX_SESSIONS = 128;
@@ -37,6 +44,7 @@ export interface ResolvedRuntimeOptions {
   workers: number;
   blocklist: boolean;
   maxQueue: number;
+  maxReplayBytes: number;
 }
 
 /** The options with defaults applied; bad values throw a `ToolsError` naming them. */
@@ -47,10 +55,12 @@ export function resolveRuntimeOptions(options: ToolRuntimeOptions): ResolvedRunt
     workers: options.workers ?? availableParallelism(),
     blocklist: options.blocklist ?? true,
     maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
+    maxReplayBytes: options.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES,
   };
   requirePositiveInteger(resolved.maxSessions, "maxSessions");
   requirePositiveInteger(resolved.workers, "workers");
   requirePositiveInteger(resolved.maxQueue, "maxQueue");
+  requirePositiveInteger(resolved.maxReplayBytes, "maxReplayBytes");
   if (!(resolved.idleTimeoutMs > 0)) {
     throw new ToolsError(
       `idleTimeoutMs must be a positive number of milliseconds (or Infinity to never expire), got ${String(resolved.idleTimeoutMs)}.`,

@@ -38,6 +38,10 @@ export interface ToolRuntimeStats {
   replayedCalls: number;
   timeouts: number;
   terminations: number;
+  /** Bytes of Python code kept for replays, over all trajectories (2 bytes a character). */
+  replayBytes: number;
+  /** Replay histories dropped to stay within `maxReplayBytes` (least recently used first). */
+  replayHistoriesDropped: number;
   /** Sum of all answered requests' latency (ms), for a mean with `completed`. */
   latencyMsSum: number;
   tools: Record<string, ToolCallStats>;

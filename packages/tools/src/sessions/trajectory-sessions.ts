@@ -1,5 +1,6 @@
 import { KeyedSerialQueue } from "./keyed-serial-queue";
 import type { PythonSessionPool } from "./python-session-pool";
+import type { ReplayBudget } from "./replay-budget";
 import { TrajectoryState } from "./trajectory-state";
 
 export interface TrajectorySessionsOptions {
@@ -7,6 +8,8 @@ export interface TrajectorySessionsOptions {
   pool?: PythonSessionPool;
   /** A trajectory untouched this long (and with nothing queued) is closed; `Infinity` keeps them forever. */
   idleTimeoutMs: number;
+  /** The replay budget shared by all trajectories' Python histories. */
+  replayBudget?: ReplayBudget;
 }
 
 /**
@@ -20,10 +23,12 @@ export class TrajectorySessions {
   private readonly queue = new KeyedSerialQueue();
   private readonly pool: PythonSessionPool | undefined;
   private readonly idleTimeoutMs: number;
+  private readonly replayBudget: ReplayBudget | undefined;
   private readonly sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: TrajectorySessionsOptions) {
     this.pool = options.pool;
+    this.replayBudget = options.replayBudget;
     this.idleTimeoutMs = options.idleTimeoutMs;
     if (Number.isFinite(this.idleTimeoutMs)) {
       const every = Math.min(Math.max(this.idleTimeoutMs / 2, 10), 60_000);
@@ -43,7 +48,7 @@ export class TrajectorySessions {
     return this.queue.run(trajectoryId, async () => {
       let state = this.states.get(trajectoryId);
       if (state === undefined) {
-        state = new TrajectoryState(trajectoryId, Date.now());
+        state = new TrajectoryState(trajectoryId, Date.now(), this.replayBudget);
         this.states.set(trajectoryId, state);
       }
       state.lastUsed = Date.now();
@@ -71,11 +76,14 @@ export class TrajectorySessions {
   /** Stops expiry and kills every Python session. */
   async shutdown(): Promise<void> {
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    for (const state of this.states.values()) state.resetPython();
     this.states.clear();
     await this.pool?.closeAll();
   }
 
   private async drop(trajectoryId: string): Promise<void> {
+    // Its history leaves the shared replay budget with it.
+    this.states.get(trajectoryId)?.resetPython();
     this.states.delete(trajectoryId);
     await this.pool?.close(trajectoryId);
   }

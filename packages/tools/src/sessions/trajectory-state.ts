@@ -1,8 +1,10 @@
+import type { ReplayBudget, ReplayHolder } from "./replay-budget";
+
 /** Code characters of one trajectory's python calls kept for a replay (16 MiB of UTF-16). */
 export const MAX_REPLAY_CHARS = 8 * 1024 * 1024;
 
 /** What the runtime remembers about one trajectory between its requests. */
-export class TrajectoryState {
+export class TrajectoryState implements ReplayHolder {
   /** Calls per tool (canonical name), counted before they run, as the reference counts them. */
   readonly calls = new Map<string, number>();
   /** Python code run since the session last started clean: what an evicted session replays. */
@@ -15,9 +17,13 @@ export class TrajectoryState {
   pythonTerminated = false;
   lastUsed: number;
 
+  /**
+   * @param budget the replay budget shared by all trajectories; without one only the per-trajectory bound applies.
+   */
   constructor(
     readonly id: string,
     now: number,
+    private readonly budget?: ReplayBudget,
   ) {
     this.lastUsed = now;
   }
@@ -29,10 +35,20 @@ export class TrajectoryState {
     this.pythonHistoryChars += code.length;
     if (this.pythonHistoryChars > MAX_REPLAY_CHARS) {
       // Keeping every call of an endless trajectory would let one client exhaust the server's memory.
-      this.pythonReplayable = false;
-      this.pythonHistory = [];
-      this.pythonHistoryChars = 0;
+      this.dropReplayHistory();
+      return;
     }
+    // Many trajectories each under their own bound can still exhaust it together; the shared budget drops the
+    // least recently used histories (possibly this one) to stay within its bytes.
+    this.budget?.add(this, code.length * 2);
+  }
+
+  /** Gives the history up for good (until the next clean start): an evicted session restarts clean, with a notice. */
+  dropReplayHistory(): void {
+    this.pythonReplayable = false;
+    this.pythonHistory = [];
+    this.pythonHistoryChars = 0;
+    this.budget?.release(this);
   }
 
   /** Forgets the python history: the session starts (or started) clean. */
@@ -40,6 +56,7 @@ export class TrajectoryState {
     this.pythonHistory = [];
     this.pythonHistoryChars = 0;
     this.pythonReplayable = true;
+    this.budget?.release(this);
   }
 
   /** Counts a call of `tool` and returns how many calls of it came before. */
