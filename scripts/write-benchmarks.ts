@@ -2,6 +2,11 @@
  * Collects the JSON that `vitest bench --outputJson .bench/results.json` wrote in each package and renders
  * docs/benchmarks.md with the machine described, so that numbers are never quoted without their machine.
  * Run by `pnpm bench` after the benchmarks; it writes the page atomically.
+ *
+ * `--only NAME` (a package's name, after `pnpm --filter NAME bench`) replaces that package's section and keeps the
+ * others as the page has them. A package with a committed baseline (docs/benchmarks/baselines/<dir>.json: a
+ * results.json of an earlier commit, run on the same machine just before, plus `commit` and `note`) gets its
+ * benchmarks side by side with it, the ratio computed here.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -19,6 +24,11 @@ interface BenchResult {
 interface BenchFile {
   filepath: string;
   groups: { fullName: string; benchmarks: BenchResult[] }[];
+}
+interface Baseline {
+  commit: string;
+  note: string;
+  files: BenchFile[];
 }
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -45,8 +55,35 @@ function machineDescription(): string {
   ].join("\n");
 }
 
-function renderPackage(name: string, files: BenchFile[]): string {
+/** Medians of the baseline next to this run's, for the benchmarks both have (matched by group and name). */
+function renderBaseline(files: BenchFile[], baseline: Baseline): string[] {
+  const before = new Map<string, BenchResult>();
+  for (const file of baseline.files)
+    for (const group of file.groups)
+      for (const b of group.benchmarks) before.set(`${group.fullName} > ${b.name}`, b);
+  const lines = [
+    `**Side by side with commit ${baseline.commit}** (${baseline.note})`,
+    "",
+    "| benchmark | median before | median now | now / before |",
+    "| --- | ---: | ---: | ---: |",
+  ];
+  for (const file of files) {
+    for (const group of file.groups) {
+      for (const b of group.benchmarks) {
+        const old = before.get(`${group.fullName} > ${b.name}`);
+        if (old === undefined) continue;
+        const [was, now] = [old.median ?? old.mean, b.median ?? b.mean];
+        lines.push(`| ${b.name} | ${formatMs(was)} | ${formatMs(now)} | ${(now / was).toFixed(2)} |`);
+      }
+    }
+  }
+  lines.push("");
+  return lines;
+}
+
+function renderPackage(name: string, files: BenchFile[], baseline?: Baseline): string {
   const lines = [`### ${name}`, ""];
+  if (baseline !== undefined) lines.push(...renderBaseline(files, baseline));
   for (const file of files) {
     for (const group of file.groups) {
       lines.push(`**${group.fullName}**`, "");
@@ -64,20 +101,50 @@ function renderPackage(name: string, files: BenchFile[]): string {
   return lines.join("\n");
 }
 
-function collect(): string {
+const only = (() => {
+  const at = process.argv.indexOf("--only");
+  return at >= 0 ? process.argv[at + 1] : undefined;
+})();
+
+function baselineOf(pkgDir: string): Baseline | undefined {
+  const file = path.join(root, "docs", "benchmarks", "baselines", `${pkgDir}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Baseline) : undefined;
+}
+
+/** The page's current section of each package, by the name in its heading. */
+function sectionsOnPage(block: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  const parts = block.split(/^(?=### )/m).slice(1);
+  for (const part of parts) sections.set(part.slice(4, part.indexOf("\n")).trim(), part.trimEnd());
+  return sections;
+}
+
+function collect(previousBlock: string): string {
+  const kept = only === undefined ? new Map<string, string>() : sectionsOnPage(previousBlock);
   const sections: string[] = [];
   for (const dir of ["packages", "apps"]) {
     const base = path.join(root, dir);
     if (!existsSync(base)) continue;
     for (const pkg of readdirSync(base).sort()) {
       const resultPath = path.join(base, pkg, ".bench", "results.json");
+      const packageJson = path.join(base, pkg, "package.json");
+      if (!existsSync(packageJson)) continue;
+      // The package's own name: apps/trainer and packages/trainer must not share a heading.
+      const { name } = JSON.parse(readFileSync(packageJson, "utf8")) as { name: string };
+      if (only !== undefined && name !== only) {
+        const section = kept.get(name);
+        if (section !== undefined) sections.push(`${section}\n`);
+        continue;
+      }
       if (!existsSync(resultPath)) continue;
       const parsed = JSON.parse(readFileSync(resultPath, "utf8")) as { files: BenchFile[] };
-      // The package's own name: apps/trainer and packages/trainer must not share a heading.
-      const { name } = JSON.parse(readFileSync(path.join(base, pkg, "package.json"), "utf8")) as {
-        name: string;
-      };
-      sections.push(renderPackage(name, parsed.files));
+      const section = renderPackage(name, parsed.files, baselineOf(pkg));
+      // A section refreshed alone says when and where; the Machine block above is the full run's.
+      sections.push(
+        only === undefined
+          ? section
+          : section.replace("\n\n", `\n\nRefreshed alone (\`--only\`) on:\n\n${machineDescription()}\n\n`),
+      );
     }
   }
   if (sections.length === 0) {
@@ -88,22 +155,26 @@ function collect(): string {
   return sections.join("\n");
 }
 
-const generated = [
-  GENERATED_START,
-  "## Machine",
-  "",
-  machineDescription(),
-  "",
-  "## Results",
-  "",
-  collect(),
-  GENERATED_END,
-].join("\n");
-
 // Keep the hand-written analysis around the generated block; create the page the first time.
 const previous = existsSync(output) ? readFileSync(output, "utf8") : "";
 const start = previous.indexOf(GENERATED_START);
 const end = previous.indexOf(GENERATED_END);
+const previousBlock = start >= 0 && end > start ? previous.slice(start, end) : "";
+const previousMachine = previousBlock.slice(
+  previousBlock.indexOf("## Machine\n\n") + "## Machine\n\n".length,
+  previousBlock.indexOf("\n\n## Results"),
+);
+const generated = [
+  GENERATED_START,
+  "## Machine",
+  "",
+  only !== undefined && previousBlock.includes("## Machine") ? previousMachine : machineDescription(),
+  "",
+  "## Results",
+  "",
+  collect(previousBlock),
+  GENERATED_END,
+].join("\n");
 const page =
   start >= 0 && end > start
     ? previous.slice(0, start) + generated + previous.slice(end + GENERATED_END.length)
