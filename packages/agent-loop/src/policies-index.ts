@@ -20,6 +20,7 @@ export {
   type FailureKind,
   retryAfterMs,
 } from "./endpoint-retry";
+export { isHttpUrl } from "./http-url";
 export { imageUrlOf, toOpenAIMessages, toolImageUrl } from "./openai-chat-messages";
 export { OpenAIChatPolicy, type OpenAIChatPolicyOptions } from "./openai-chat-policy";
 export {

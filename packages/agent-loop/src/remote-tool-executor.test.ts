@@ -191,7 +191,7 @@ describe("RemoteToolExecutor", () => {
     });
     expect(await tools.execute("id", "a")).toEqual({ text: "o", valid: true, done: true });
     expect(seen).toEqual(["http://tools.local:1/base/get_observation"]);
-    expect(() => new RemoteToolExecutor({ url: "not a url" })).toThrow(/not a valid URL/);
+    expect(() => new RemoteToolExecutor({ url: "not a url" })).toThrow(/not an http\(s\) URL/);
     expect(() => new RemoteToolExecutor({ url: "ftp://x" })).toThrow(/not an http\(s\) URL/);
     expect(() => new RemoteToolExecutor({ url: "http://x", timeoutMs: 0 })).toThrow(/timeoutMs/);
     expect(() => new RemoteToolExecutor({ url: "http://x", retries: -1 })).toThrow(/retries/);

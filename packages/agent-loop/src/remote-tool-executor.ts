@@ -1,4 +1,5 @@
 import type { Observation, ToolExecutor, ToolRequestExtra } from "@hdpo/core";
+import { isHttpUrl } from "./http-url";
 import { InfrastructureError, isServiceFailureStatus } from "./infrastructure-error";
 import { failedObservation } from "./observation";
 import { AgentLoopError, requireNonNegativeInt, requirePositiveInt } from "./rollout-error";
@@ -156,19 +157,12 @@ type PostResult =
   | { kind: "failed"; failure: string };
 
 function observationEndpoint(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new AgentLoopError(
-      `RemoteToolExecutor: url "${url}" is not a valid URL; give the tool server's base, e.g. http://127.0.0.1:30569.`,
-    );
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+  if (!isHttpUrl(url)) {
     throw new AgentLoopError(
       `RemoteToolExecutor: url "${url}" is not an http(s) URL; give the tool server's base, e.g. http://127.0.0.1:30569.`,
     );
   }
+  const parsed = new URL(url);
   if (parsed.pathname.endsWith(OBSERVATION_PATH)) return parsed.toString();
   parsed.pathname = parsed.pathname.replace(/\/+$/, "") + OBSERVATION_PATH;
   return parsed.toString();

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { isHttpUrl } from "@hdpo/agent-loop";
 import { ERROR_POLICIES, type ErrorPolicy } from "@hdpo/judge";
 import { EvaluatorError } from "../evaluator-error";
 import { RUN_DEFAULTS, type RunConfig } from "../run/run-config";
@@ -90,13 +91,7 @@ export function parseRunArgs(
 
 /** `value` when it is an http(s) URL; the one-line error otherwise (the client would throw a stack trace later). */
 function httpUrl(flag: string, value: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+  if (!isHttpUrl(value)) {
     throw new EvaluatorError(
       `--${flag} must be an http(s) URL like http://127.0.0.1:8000/v1; got "${value}".`,
     );

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES } from "@hdpo/agent-loop";
+import { DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES, isHttpUrl } from "@hdpo/agent-loop";
 import { STAGE_DESCRIPTIONS, STAGE_NAMES, type StageName } from "../stages/stage";
 
 /** The command line, parsed and checked. */
@@ -185,13 +185,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
 
 /** Throws the usage error for a value that is not an http(s) URL (the client would throw a stack trace later). */
 function httpUrl(name: string, value: string): void {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+  if (!isHttpUrl(value)) {
     throw new CliUsageError(
       `--${name} must be an http(s) URL like http://127.0.0.1:8000/v1, got "${value}".`,
     );
