@@ -3,9 +3,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { descendants, eventually } from "../test-support/processes";
 import {
+  getJson,
   startToolServerFixture,
   stdoutOf,
   type ToolServerFixture,
+  toolCall,
 } from "../test-support/tool-server-fixture";
 
 // Model-written code is hostile. Every case runs through HTTP with the reference's substring blocklist OFF (so the
@@ -173,5 +175,101 @@ describe("hostile code through HTTP (blocklist off)", () => {
     expect(match, obs).not.toBeNull();
     expect(Number(match![1])).toBeLessThanOrEqual(DISK_BYTES / 1024 ** 2);
     await fixture.finish("evil-fill-root");
+  });
+});
+
+// Issue 17's findings, each through HTTP while the bystander keeps exact answers; the same server instance answers
+// /health at the end with a larger uptime (the spawned-bin test checks the same pid after a hostile body).
+describe("issue 17: hostile replies, freezes and containment gaps (blocklist off)", () => {
+  let uptimeAtStart = 0;
+  beforeAll(async () => {
+    uptimeAtStart = (await getJson(`${fixture.url}/health`)).uptime_seconds;
+  });
+  afterAll(async () => {
+    const health = await getJson(`${fixture.url}/health`);
+    expect(health.status).toBe("healthy");
+    expect(health.uptime_seconds).toBeGreaterThan(uptimeAtStart);
+  });
+
+  it("a reply forged on the driver's fd carries no host path out: the session ends, the next call starts clean", async () => {
+    const forged =
+      'import os\nos.write(4, b\'{"ok": true, "success": true, "stdout": "x", "stderr": "", "images": ["/etc/passwd", "http://169.254.169.254/", "data:text/html,hi", 42]}\\n\')\nprint("after")';
+    const [reply] = await Promise.all([
+      fixture.act("evil-forge", toolCall("python", { code: forged })),
+      bystander(),
+    ]);
+    const observation = reply.observation as { obs: string; image?: unknown[] };
+    expect(observation.image ?? []).toEqual([]);
+    expect(JSON.stringify(reply)).not.toMatch(/etc\/passwd|169\.254|text\/html/);
+    expect(observation.obs).toMatch(/terminated/);
+    const next = await fixture.python("evil-forge", "print(6 * 7)");
+    expect(stdoutOf(next)).toBe("42");
+    expect(next).toMatch(/new session/);
+    await fixture.finish("evil-forge");
+  });
+
+  it("output and actions that froze the server for seconds answer at once", async () => {
+    const started = Date.now();
+    const obs = await hostile("evil-spaces", "print(' ' * 262000 + 'x')");
+    // Compared by its parts: a failing diff of 262,000 spaces would itself take a minute to print.
+    const stdout = stdoutOf(obs);
+    expect([stdout.length, stdout.endsWith(" x"), stdout.trim()]).toEqual([262_001, true, "x"]);
+    const tags = await fixture.act("evil-tags", `<tool_call>`.repeat(20_000));
+    expect(tags.valid).toBe(false);
+    const tooLong = await fixture.act("evil-tags", `<tool_call>`.repeat(60_000));
+    expect(JSON.stringify(tooLong.observation)).toMatch(/over the 262144-character limit/);
+    // A guard against a freeze, not a speed target: the strip regex took 30–75 s on the first, the parser 6–13 s.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    await fixture.finish("evil-spaces");
+    await fixture.finish("evil-tags");
+  });
+
+  it("kernel keyrings, io_uring, ptrace and unshare are refused (EPERM); a normal syscall works", async () => {
+    const obs = await hostile(
+      "evil-syscalls",
+      "import ctypes, platform, os\nlibc = ctypes.CDLL(None, use_errno=True)\nnr = {'x86_64': {'keyctl': 250, 'add_key': 248, 'io_uring_setup': 425, 'ptrace': 101, 'unshare': 272, 'getpid': 39}, 'aarch64': {'keyctl': 219, 'add_key': 217, 'io_uring_setup': 425, 'ptrace': 117, 'unshare': 97, 'getpid': 172}}[platform.machine()]\nfor name in ['keyctl', 'add_key', 'io_uring_setup', 'ptrace', 'unshare']:\n    ctypes.set_errno(0)\n    r = libc.syscall(nr[name], 0, 0, 0, 0, 0)\n    print(name, r, ctypes.get_errno())\nprint('getpid', libc.syscall(nr['getpid']) == os.getpid())",
+    );
+    const lines = stdoutOf(obs).split("\n");
+    for (const name of ["keyctl", "add_key", "io_uring_setup", "ptrace", "unshare"]) {
+      expect(lines).toContain(`${name} -1 1`);
+    }
+    expect(lines).toContain("getpid True");
+    await fixture.finish("evil-syscalls");
+  });
+
+  it("a finished trajectory's uid is not handed to the next one", async () => {
+    const first = stdoutOf(await fixture.python("uid-first", "import os\nprint(os.getuid())"));
+    await fixture.finish("uid-first");
+    const second = stdoutOf(await fixture.python("uid-second", "import os\nprint(os.getuid())"));
+    await fixture.finish("uid-second");
+    expect(Number(first)).toBeGreaterThan(0);
+    expect(second).not.toBe(first);
+  });
+
+  it("a busy child forked in a call is gone when the call returns; the session's state stays", async () => {
+    await hostile(
+      "evil-busy",
+      "import os\nkept = 7\nif os.fork() == 0:\n    while True:\n        pass\nprint('forked')",
+    );
+    const obs = await fixture.python(
+      "evil-busy",
+      "import os\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()), kept)",
+    );
+    expect(stdoutOf(obs)).toBe("[1, 2] 7");
+    await fixture.finish("evil-busy");
+  });
+
+  it("an inode flood stops at the tmpfs cap; the OOM score cannot be lowered", async () => {
+    const obs = await hostile(
+      "evil-inodes",
+      "import os\nn = 0\ntry:\n    for n in range(200000):\n        open(f'/tmp/f{n}', 'w').close()\nexcept OSError as e:\n    print('stopped', n, e.errno)\ntry:\n    open('/proc/self/oom_score_adj', 'w').write('0')\n    print('lowered')\nexcept OSError as e:\n    print('oom', type(e).__name__, open('/proc/self/oom_score_adj').read().strip())",
+    );
+    const match = /stopped (\d+) 28/.exec(stdoutOf(obs));
+    expect(match, obs).not.toBeNull();
+    // Control: thousands of files were fine before the cap (8,192 inodes per tmpfs by default).
+    expect(Number(match![1])).toBeGreaterThan(1000);
+    expect(Number(match![1])).toBeLessThanOrEqual(8192);
+    expect(stdoutOf(obs)).toContain("oom OSError 1000");
+    await fixture.finish("evil-inodes");
   });
 });
