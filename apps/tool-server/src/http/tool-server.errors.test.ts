@@ -112,11 +112,14 @@ describe("graceful close", () => {
     const inFlight = fixture.act("in-flight", sleepCall(1));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(descendants(process.pid).length).toBeGreaterThan(0);
-    const closed = fixture.close();
+    // A grace far longer than the call: on a loaded machine the session's start (sandbox, seccomp, inode remount)
+    // and the 1 s sleep together can outlast the fixture's default of 1 s, and the call would be aborted.
+    const closed = fixture.server.close({ graceMs: 20_000 });
     const reply = await inFlight;
     expect(reply.status).toBe(200);
     expect(stdoutOf((reply.observation as { obs: string }).obs)).toBe("slept");
     await closed;
+    await fixture.close();
     await expect(fetch(`${fixture.url}/health`)).rejects.toThrow();
     expect(await eventually(() => descendants(process.pid).length === 0)).toBe(true);
   });
