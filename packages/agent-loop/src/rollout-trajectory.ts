@@ -135,15 +135,18 @@ class TrajectoryRun {
         // close is best effort: the reference's server answers 500 to it, and the trainer ignores that
       }
     }
-    if (outage !== undefined) {
+    // An outage's message is this.error too: the event is the same either way.
+    const emitEnd = () =>
       emitEvent(options.onEvent, {
         type: "trajectory-end",
         trajectoryId: this.id,
         taskId: task.id,
         finishReason,
         toolCalls: this.toolCalls,
-        error: outage.message,
+        ...(this.error !== undefined ? { error: this.error } : {}),
       });
+    if (outage !== undefined) {
+      emitEnd();
       throw outage;
     }
     const trajectory: Trajectory = {
@@ -176,14 +179,7 @@ class TrajectoryRun {
     if (this.error !== undefined) trajectory.error = this.error;
     const tokens = this.tokens.build(promptIds);
     if (tokens !== undefined) trajectory.tokens = tokens;
-    emitEvent(options.onEvent, {
-      type: "trajectory-end",
-      trajectoryId: this.id,
-      taskId: task.id,
-      finishReason,
-      toolCalls: this.toolCalls,
-      ...(this.error !== undefined ? { error: this.error } : {}),
-    });
+    emitEnd();
     return trajectory;
   }
 
