@@ -15,6 +15,7 @@ describe("public API", () => {
         "isCorrect",
         "isCoupledRewardKind",
         "normalizeAnswer",
+        "pythonStrip",
         "rolloutRewards",
         "toolReward",
       ].sort(),

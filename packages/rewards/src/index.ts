@@ -11,6 +11,7 @@ export { extractAnswer } from "./extract-answer";
 export { formatReward } from "./format-reward";
 export { isCorrect } from "./is-correct";
 export { normalizeAnswer } from "./normalize-answer";
+export { pythonStrip } from "./python-str";
 export { RewardsError } from "./rewards-error";
 export type { RolloutScores } from "./rollout-batch";
 export { type RolloutRewards, rolloutRewards } from "./rollout-rewards";

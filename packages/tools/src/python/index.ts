@@ -6,7 +6,7 @@ export {
   referenceImageSize,
   smartResize,
 } from "./image-resize-rules";
-export { pythonStrip, sanitizeOutput } from "./output-text";
+export { sanitizeOutput } from "./output-text";
 export { checkPng, InvalidImageError } from "./png-check";
 export { PythonStartError, PythonUnavailableError, SandboxUnavailableError } from "./python-error";
 export {

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
+import { pythonStrip } from "@hdpo/rewards";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isPythonSpace, pythonStrip, sanitizeOutput, stripLeadingSpacesAndNewlines } from "./output-text";
+import { sanitizeOutput, stripLeadingSpacesAndNewlines } from "./output-text";
 import { formatPythonObservation } from "./python-observation";
 
 /** Characters where Python and JS disagree or that sit at the edges of the whitespace ranges. */
@@ -47,6 +48,8 @@ function pythonJson(script: string, input: unknown): unknown {
   return JSON.parse(out.toString("utf8"));
 }
 
+// The observation's strip is @hdpo/rewards' pythonStrip (one implementation of the rule); checked here against a
+// real interpreter because the tool server's observations depend on it byte for byte.
 describe("pythonStrip", () => {
   it("uses exactly Python's str.isspace set over the whole BMP", () => {
     const spaces = pythonJson(
@@ -54,7 +57,8 @@ describe("pythonStrip", () => {
       null,
     ) as number[];
     const ours: number[] = [];
-    for (let code = 0; code < 0x10000; code++) if (isPythonSpace(code)) ours.push(code);
+    for (let code = 0; code < 0x10000; code++)
+      if (pythonStrip(String.fromCharCode(code)) === "") ours.push(code);
     expect(ours).toEqual(spaces);
   });
 

@@ -4,35 +4,6 @@
  * + 'x')` froze the event loop for most of a minute).
  */
 
-/**
- * Python's `str.isspace()` for one UTF-16 code unit (no whitespace lies outside the BMP). Differs from JS `\s`:
- * Python counts the \x1c-\x1f separators and \x85 (NEL) and does NOT count U+FEFF.
- */
-export function isPythonSpace(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code >= 0x1c && code <= 0x1f);
-  if (code < 0x85) return false;
-  return (
-    code === 0x85 ||
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000
-  );
-}
-
-/** Python's `str.strip()` with no argument (the reference strips its observation text with it). */
-export function pythonStrip(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && isPythonSpace(text.charCodeAt(start))) start++;
-  while (end > start && isPythonSpace(text.charCodeAt(end - 1))) end--;
-  return start === 0 && end === text.length ? text : text.slice(start, end);
-}
-
 /** Removes leading spaces and newlines only (the reference's `re.sub(r'^[ \n]+', '', text)`). */
 export function stripLeadingSpacesAndNewlines(text: string): string {
   let start = 0;

@@ -1,4 +1,5 @@
-import { pythonStrip, stripLeadingSpacesAndNewlines } from "./output-text";
+import { pythonStrip } from "@hdpo/rewards";
+import { stripLeadingSpacesAndNewlines } from "./output-text";
 import type { PythonRunResult } from "./python-session";
 
 /** The reference's observation object for a python call. */
