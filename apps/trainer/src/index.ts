@@ -1,4 +1,3 @@
-export { encodeOptimizerState, restoreOptimizerState } from "./checkpoint/optimizer-state";
 export {
   type LoadedRunCheckpoint,
   loadRunCheckpoint,

@@ -1,3 +1,4 @@
+export * from "./learner";
 export * from "./message";
 export * from "./policy";
 export * from "./task";

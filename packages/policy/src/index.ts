@@ -5,6 +5,7 @@ export * from "./model-config";
 export * from "./parallel/index";
 export * from "./policy-checkpoint";
 export * from "./policy-error";
+export * from "./sampling/index";
 export * from "./serve/index";
 export type { TextCodec } from "./text-codec";
 export * from "./tokenizer/index";

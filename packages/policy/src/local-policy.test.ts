@@ -96,7 +96,7 @@ describe("LocalPolicy", () => {
       expect(Math.abs(value - fromIds.logProbs![i]!)).toBeLessThan(1e-4);
     });
     await expect(policy.generate({ messages, sampling, promptTokenIds: [1, 99_999] })).rejects.toThrow(
-      /promptTokenIds\[1\] = 99999 is not a token id of this model/,
+      /prompt token 1 = 99999 is not a token id of this model/,
     );
   });
 });

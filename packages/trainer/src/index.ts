@@ -1,5 +1,4 @@
 export { type ChatEncoding, chatEncoding } from "./chat-encoding";
-export { clipByGlobalNorm } from "./clip-gradients";
 export {
   type ColdStartOptions,
   type ColdStartTrajectory,
@@ -21,9 +20,18 @@ export {
   type ToolTermScope,
   toolTermScope,
 } from "./groups-without-signal";
+export { learnerDatum, responseValues } from "./learner-datum";
 export { createModel } from "./model-from-config";
 export { type PaddedMatrix, padResponses, sequenceBatch } from "./padded-batch";
-export { type PolicySample, ppoUpdate, type UpdateContext, type UpdateMetrics } from "./ppo-update";
+export {
+  type CustomLoss,
+  type CustomLossBatch,
+  customLoss,
+  type PolicySample,
+  ppoUpdate,
+  type UpdateContext,
+  type UpdateMetrics,
+} from "./ppo-update";
 export { pythonSolution } from "./python-solution";
 export { rolloutMetrics, type SliceMetrics } from "./rl-metrics";
 export { type RlState, type RlStepMetrics, type RlStepResult, rlStep } from "./rl-step";
@@ -33,12 +41,15 @@ export { type RolloutScore, scoreRollouts } from "./score-rollouts";
 export { sftBatch } from "./sft-batch";
 export { sftExample } from "./sft-example";
 export { sftLearningRate } from "./sft-learning-rate";
-export { type SftStepMetrics, type SftStepOptions, sftStep } from "./sft-step";
+export { type SftStepMetrics, sftStep } from "./sft-step";
 export type { TokenSequence } from "./token-sequence";
 export { trainChatTokenizer } from "./train-tokenizer";
 export {
+  type AdamSettings,
+  AdamSettingsSchema,
   type AdvantageMode,
   AdvantageModeSchema,
+  checkRlSettings,
   type ModelSizes,
   ModelSizesSchema,
   parseRlSettings,

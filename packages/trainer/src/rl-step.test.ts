@@ -1,10 +1,12 @@
-import type { Task } from "@hdpo/core";
+import type { LearnerAdamParams, Task } from "@hdpo/core";
 import { createJudge } from "@hdpo/judge";
+import { TfjsLearner } from "@hdpo/learner";
 import { DecoderModel } from "@hdpo/policy";
 import { tf, useBackend } from "@hdpo/tensor";
 import { InProcessToolExecutor } from "@hdpo/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatEncoding } from "./chat-encoding";
+import { learnerDatum, responseValues } from "./learner-datum";
 import { type RlState, rlStep } from "./rl-step";
 import { sftExample } from "./sft-example";
 import { sftStep } from "./sft-step";
@@ -20,6 +22,15 @@ const SETTINGS: RlSettings = parseRlSettings({
   maxTurns: 2,
   concurrency: 4,
 });
+
+const SFT_ADAM: LearnerAdamParams = {
+  learningRate: 0.03,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-7,
+  weightDecay: 0,
+  gradClipNorm: 1,
+};
 
 function clone(model: DecoderModel): DecoderModel {
   return DecoderModel.fromWeights(model.config, model.weights());
@@ -48,9 +59,9 @@ describe("rlStep", () => {
     const encoding = chatEncoding(pipeline.tokenizer);
     const examples = demos.map((d) => sftExample(d.prompt, d.trajectory.turns, encoding));
     sftModel = pipeline.createModel(5);
-    const optimizer = tf.train.adam(0.03);
-    for (let step = 0; step < 60; step++) sftStep(sftModel, optimizer, examples);
-    optimizer.dispose();
+    const learner = new TfjsLearner({ model: sftModel, tokenizer: pipeline.tokenizer });
+    for (let step = 0; step < 60; step++) await sftStep(learner, examples, SFT_ADAM);
+    await learner.close();
   }, 120_000);
   afterAll(async () => {
     sftModel?.dispose();
@@ -58,9 +69,8 @@ describe("rlStep", () => {
   });
 
   const stateFor = (model: DecoderModel, overrides: Partial<RlState> = {}): RlState => ({
-    model,
+    learner: new TfjsLearner({ model, tokenizer: pipeline.tokenizer }),
     tokenizer: pipeline.tokenizer,
-    optimizer: tf.train.adam(SETTINGS.learningRate),
     tools: new InProcessToolExecutor(pipeline.runtime),
     judge: createJudge(),
     tasks,
@@ -142,7 +152,7 @@ describe("rlStep", () => {
     const anyAdvantage = advantages.some((a) => a !== null && a.accuracy !== 0);
     expect(anyAdvantage).toBe(true);
     expect(changed).toBe(true);
-    state.optimizer.dispose();
+    await state.learner.close();
     model.dispose();
   });
 
@@ -152,7 +162,7 @@ describe("rlStep", () => {
       const state = stateFor(model);
       const { metrics, trajectories } = await rlStep(state, SETTINGS);
       const second = await rlStep({ ...state, step: 1 }, SETTINGS);
-      state.optimizer.dispose();
+      await state.learner.close();
       model.dispose();
       const { timings: _a, ...first } = metrics;
       const { timings: _b, ...next } = second.metrics;
@@ -184,7 +194,7 @@ describe("rlStep", () => {
       if (t.taskId === "too-long") expect(advantages[i]).toBeNull();
     });
     expect(Number.isFinite(metrics.loss)).toBe(true);
-    state.optimizer.dispose();
+    await state.learner.close();
     model.dispose();
   });
 
@@ -199,11 +209,14 @@ describe("rlStep", () => {
     expect(grpo.metrics.skippedGroups + grpo.advantages.filter((a) => a !== null).length / 4).toBe(2);
     await expect(rlStep(state, { ...SETTINGS, klCoef: 0.1 })).rejects.toThrow(/reference/);
     const reference = clone(sftModel);
-    const withKl = await rlStep({ ...state, reference, step: 3 }, { ...SETTINGS, klCoef: 0.1 });
+    const withKl = await rlStep(
+      { ...state, reference: new TfjsLearner({ model: reference, tokenizer: pipeline.tokenizer }), step: 3 },
+      { ...SETTINGS, klCoef: 0.1 },
+    );
     expect(Number.isFinite(withKl.metrics.kl)).toBe(true);
     expect(withKl.metrics.kl).toBeGreaterThanOrEqual(0);
     reference.dispose();
-    state.optimizer.dispose();
+    await state.learner.close();
     model.dispose();
   });
 
@@ -224,7 +237,7 @@ describe("rlStep", () => {
     const single = await rlStep(state, { ...settings, dynamicSamplingBatches: 1 });
     expect(single.metrics.generationBatches).toBe(1);
     expect(taskIds.slice(0, 2)).toEqual([...new Set(single.trajectories.map((t) => t.taskId))]);
-    state.optimizer.dispose();
+    await state.learner.close();
     blank.dispose();
     // A policy that is right some of the time on a task it learnt: with B = 1 the step stops at the first batch
     // that keeps a group, and trains on that group alone.
@@ -252,9 +265,34 @@ describe("rlStep", () => {
       }
     }
     expect(filledEarly.length).toBeGreaterThan(0);
-    trained.optimizer.dispose();
+    await trained.learner.close();
     model.dispose();
   }, 120_000);
+
+  it("trains at the sampling temperature: π_old = π_θ before the first update at T = 0.5, not when scored at T = 1", async () => {
+    const model = clone(sftModel);
+    const state = stateFor(model);
+    const { metrics, trajectories } = await rlStep(state, { ...SETTINGS, temperature: 0.5 });
+    expect(metrics.logProbMismatch).toBeLessThan(1e-3);
+    // Control: the same tokens scored at temperature 1 (what the update did before) are far from the sampler's.
+    const scorer = new TfjsLearner({ model: clone(sftModel), tokenizer: pipeline.tokenizer });
+    const sequences = trajectories.map((t) => t.tokens!).filter((t) => t.lossMask.includes(1));
+    const { logProbs } = await scorer.forward(sequences.map((t) => learnerDatum(t, [])));
+    let gap = 0;
+    let count = 0;
+    sequences.forEach((t, b) => {
+      responseValues(t, logProbs[b]!).forEach((value, j) => {
+        if (t.lossMask[j] === 0) return;
+        gap += Math.abs(value - t.logProbs[j]!);
+        count++;
+      });
+    });
+    expect(gap / count).toBeGreaterThan(Math.max(0.005, 20 * metrics.logProbMismatch));
+    await expect(rlStep(state, { ...SETTINGS, topP: 0.9 })).rejects.toThrow(/oldLogProbs to "recompute"/);
+    await state.learner.close();
+    await scorer.close();
+    model.dispose();
+  });
 
   it("runs PPO epochs over mini-batches, with π_old recomputed by the training forward pass", async () => {
     const model = clone(sftModel);
@@ -270,7 +308,7 @@ describe("rlStep", () => {
     // The first mini-batch sees exactly π_old; later ones see a policy that has moved.
     expect(metrics.logProbMismatch).toBeLessThan(1e-6);
     expect(Number.isFinite(metrics.loss)).toBe(true);
-    state.optimizer.dispose();
+    await state.learner.close();
     model.dispose();
   });
 });

@@ -1,8 +1,7 @@
 import { rollout } from "@hdpo/agent-loop";
-import type { Task, ToolExecutor, ToolNecessity, Trajectory } from "@hdpo/core";
+import type { Learner, Task, ToolExecutor, ToolNecessity, Trajectory } from "@hdpo/core";
 import type { Judge } from "@hdpo/judge";
-import { type ByteLevelBpeTokenizer, type DecoderModel, deriveSeed, LocalPolicy } from "@hdpo/policy";
-import type { tf } from "@hdpo/tensor";
+import { type ByteLevelBpeTokenizer, deriveSeed, SamplerPolicy } from "@hdpo/policy";
 import { chatEncoding } from "./chat-encoding";
 import { groupsWithoutSignal, toolTermScope } from "./groups-without-signal";
 import { type PolicySample, ppoUpdate, type UpdateMetrics } from "./ppo-update";
@@ -10,16 +9,16 @@ import { rolloutMetrics, type SliceMetrics } from "./rl-metrics";
 import { rolloutAdvantages } from "./rollout-advantages";
 import { samplePrompts } from "./sample-prompts";
 import { type RolloutScore, scoreRollouts } from "./score-rollouts";
-import type { RlSettings } from "./trainer-config";
+import { checkRlSettings, type RlSettings } from "./trainer-config";
 import { TrainerError } from "./trainer-error";
 import { TurnSeededPolicy } from "./turn-seeded-policy";
 
 /** Everything one RL step works on. The caller owns it (and its step counter, for resuming). */
 export interface RlState {
-  model: DecoderModel;
+  /** Where the update happens and the rollouts are sampled from (its optimizer state carries over between steps). */
+  learner: Learner;
+  /** The policy's tokenizer: it renders the chats the learner's sampler continues. */
   tokenizer: ByteLevelBpeTokenizer;
-  /** Adam in the trainer (`tf.train.adam(lr)`); its moments carry over between steps. */
-  optimizer: tf.Optimizer;
   /** The tools (e.g. `new InProcessToolExecutor(runtime)` or a `RemoteToolExecutor`). */
   tools: ToolExecutor;
   judge: Judge;
@@ -27,8 +26,8 @@ export interface RlState {
   tasks: readonly Task[];
   /** System prompt for tasks without their own prompt (`systemPrompt({ tools })`). */
   systemPrompt?: string;
-  /** Frozen reference policy for the KL term (needed when `klCoef` > 0). */
-  reference?: DecoderModel;
+  /** Frozen reference policy for the KL term, `forward` only (needed when `klCoef` > 0). */
+  reference?: Learner;
   /** Run seed: with `step` it fixes the prompts, the samples and the mini-batches. */
   seed: number;
   /** The step index (0-based). */
@@ -82,11 +81,15 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
   if (settings.klCoef > 0 && state.reference === undefined) {
     throw new TrainerError("rlStep: klCoef > 0 needs state.reference, a frozen copy of the starting policy.");
   }
+  checkRlSettings(settings);
   const began = performance.now();
   const stepSeed = deriveSeed(state.seed, state.step);
   const encoding = chatEncoding(state.tokenizer);
   const policy = new TurnSeededPolicy(
-    new LocalPolicy({ model: state.model, tokenizer: state.tokenizer }),
+    new SamplerPolicy({
+      sampler: await state.learner.samplerForCurrentWeights(),
+      tokenizer: state.tokenizer,
+    }),
     stepSeed,
   );
   const scope = toolTermScope(settings.advantage, settings.wTool);
@@ -180,11 +183,10 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
       tool: samples[i]!.toolAdvantage,
     };
   });
-  const update = ppoUpdate(
+  const update = await ppoUpdate(
     samples,
     {
-      model: state.model,
-      optimizer: state.optimizer,
+      learner: state.learner,
       toolWeight: advantages?.toolWeight ?? 0,
       seed: stepSeed,
       ...(state.reference !== undefined ? { reference: state.reference } : {}),

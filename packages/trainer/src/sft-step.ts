@@ -1,15 +1,7 @@
-import type { DecoderModel } from "@hdpo/policy";
-import { tf } from "@hdpo/tensor";
-import { clipByGlobalNorm } from "./clip-gradients";
-import { padResponses, sequenceBatch } from "./padded-batch";
+import type { Learner, LearnerAdamParams } from "@hdpo/core";
+import { learnerDatum } from "./learner-datum";
 import type { TokenSequence } from "./token-sequence";
 import { TrainerError } from "./trainer-error";
-
-/** Options of {@link sftStep}. */
-export interface SftStepOptions {
-  /** Global-norm gradient clip. Default 1. */
-  gradClip?: number;
-}
 
 /** What one SFT step measured. */
 export interface SftStepMetrics {
@@ -22,38 +14,29 @@ export interface SftStepMetrics {
 }
 
 /**
- * One supervised step: masked token-mean NLL over the model's tokens only (prompt and observation tokens carry no
- * loss), gradients clipped by global norm, one `optimizer` update (Adam in the trainer). Leaks no tensors.
+ * One supervised step through the learner: masked token-mean NLL over the model's tokens only (prompt and observation
+ * tokens carry no loss) as `forwardBackward` weights `lossMask / tokens`, then one `optimStep` with `adam` (its
+ * `gradClipNorm` clips the global norm, where the learner honours it).
  *
  * @throws TrainerError for an empty batch or a batch without a single model token.
  */
-export function sftStep(
-  model: DecoderModel,
-  optimizer: tf.Optimizer,
+export async function sftStep(
+  learner: Learner,
   batch: readonly TokenSequence[],
-  options: SftStepOptions = {},
-): SftStepMetrics {
+  adam: LearnerAdamParams,
+): Promise<SftStepMetrics> {
   if (batch.length === 0) throw new TrainerError("sftStep: the batch is empty; pass at least one example.");
   const tokens = batch.reduce((n, s) => n + s.lossMask.reduce<number>((a, m) => a + m, 0), 0);
   if (tokens === 0)
     throw new TrainerError("sftStep: no example has a token with lossMask 1; nothing to learn.");
-  const padded = padResponses(batch.map((s) => s.lossMask));
-  const lossMask = tf.tensor2d(padded.data, [padded.rows, padded.width]);
-  const sequences = sequenceBatch(batch);
-  const variables = model.trainableVariables();
-  try {
-    const { value, grads } = tf.variableGrads(() => {
-      const { logProbs, mask } = model.logProbs(sequences);
-      return tf.div(tf.neg(tf.sum(tf.mul(tf.mul(logProbs, mask), lossMask))), tokens) as tf.Scalar;
-    }, variables);
-    const loss = value.dataSync()[0]!;
-    value.dispose();
-    const clipped = clipByGlobalNorm(grads, options.gradClip ?? 1);
-    tf.dispose(grads);
-    optimizer.applyGradients(clipped.grads);
-    tf.dispose(clipped.grads);
-    return { loss, tokens, gradNorm: clipped.norm };
-  } finally {
-    lossMask.dispose();
-  }
+  const { loss } = await learner.forwardBackward(
+    batch.map((sequence) =>
+      learnerDatum(
+        sequence,
+        sequence.lossMask.map((m) => m / tokens),
+      ),
+    ),
+  );
+  const { gradNorm } = await learner.optimStep(adam);
+  return { loss, tokens, gradNorm };
 }

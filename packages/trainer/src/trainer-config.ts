@@ -42,6 +42,18 @@ export const TokenizerSettingsSchema = z.object({
   digits: z.enum(["single", "triples"]).default("single"),
 });
 
+/**
+ * Adam's constants (fixed for a phase; the learning rate comes from the phase's schedule). The defaults are tfjs's
+ * (its epsilon is the float32 backend's 1e-7), which every documented run used; verl's AdamW has eps 1e-8.
+ */
+export const AdamSettingsSchema = z.object({
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  eps: z.number().positive().default(1e-7),
+  /** Decoupled (AdamW) weight decay; 0 = plain Adam. */
+  weightDecay: nonNegative.default(0),
+});
+
 /** Cold start: generated trajectories and supervised fine-tuning on the model's tokens. */
 export const SftSettingsSchema = z.object({
   /** Share of cold-start trajectories that call a tool (reflexive use, also where unnecessary). */
@@ -66,6 +78,7 @@ export const SftSettingsSchema = z.object({
   minLearningRateRatio: z.number().min(0).max(1).default(0.1),
   /** Global-norm gradient clip (verl's `grad_clip`, 1.0). */
   gradClip: z.number().positive().default(1),
+  adam: AdamSettingsSchema.strict().default(() => AdamSettingsSchema.parse({})),
   /**
    * Copy exercises added to every step's batch (`copySequences`: a span, unrelated text, the span again), so that a
    * small model learns to copy numbers and names, which its tool use depends on. 0 leaves SFT as the demonstrations.
@@ -106,6 +119,7 @@ export const RlSettingsSchema = z.object({
   learningRate: z.number().positive().default(1e-4),
   /** Global-norm gradient clip (verl's default 1.0). */
   gradClip: z.number().positive().default(1),
+  adam: AdamSettingsSchema.strict().default(() => AdamSettingsSchema.parse({})),
   /** PPO epochs over each step's rollouts (verl's `ppo_epochs`, 1). */
   ppoEpochs: positiveInt.default(1),
   /** Rollouts per PPO mini-batch; each mini-batch is one optimiser update. Default: the whole step. */
@@ -144,9 +158,15 @@ export const RlSettingsSchema = z.object({
    * no-gradient forward pass over the exact training tokens before the first update (what verl does).
    */
   oldLogProbs: z.enum(["rollout", "recompute"]).default("rollout"),
-  /** Sampling temperature (reference 1). */
+  /**
+   * Sampling temperature (reference 1). Training log-probs are taken at it too (logits / temperature, as verl does),
+   * so that the PPO ratio starts at 1.
+   */
   temperature: z.number().positive().default(1),
-  /** Nucleus sampling (reference 1). */
+  /**
+   * Nucleus sampling (reference 1). Below 1 the sampler's log-probs are of the truncated distribution, not π_old:
+   * it needs `oldLogProbs: "recompute"`.
+   */
   topP: z.number().gt(0).max(1).default(1),
   /** Tool calls per rollout at most (reference max_turns 10). */
   maxTurns: z.number().int().nonnegative().default(10),
@@ -171,6 +191,7 @@ export const TrainerConfigSchema = z.object({
 export type TrainerConfig = z.infer<typeof TrainerConfigSchema>;
 export type TrainerConfigInput = z.input<typeof TrainerConfigSchema>;
 export type RlSettings = z.infer<typeof RlSettingsSchema>;
+export type AdamSettings = z.infer<typeof AdamSettingsSchema>;
 export type SftSettings = z.infer<typeof SftSettingsSchema>;
 export type ModelSizes = z.infer<typeof ModelSizesSchema>;
 export type TokenizerSettings = z.infer<typeof TokenizerSettingsSchema>;
@@ -188,6 +209,20 @@ export function parseTrainerConfig(input: unknown = {}): TrainerConfig {
     return `${path}: ${issue.message}`;
   });
   throw new TrainerError(`invalid trainer config: ${problems.join("; ")}.`);
+}
+
+/**
+ * The rules between RL settings that one field's schema cannot state.
+ *
+ * @throws TrainerError naming the fields and the fix.
+ */
+export function checkRlSettings(rl: RlSettings): void {
+  if (rl.topP < 1 && rl.oldLogProbs === "rollout") {
+    throw new TrainerError(
+      `rl.topP is ${rl.topP}: the sampler's log-probs are then of the truncated distribution, not π_old, and the PPO ` +
+        'ratio would start away from 1; set rl.oldLogProbs to "recompute" (what verl does) or rl.topP to 1.',
+    );
+  }
 }
 
 /** The RL settings alone, defaults filled in (for `rlStep` callers that skip the full config). */

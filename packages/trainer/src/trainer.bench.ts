@@ -1,5 +1,7 @@
+import type { LearnerAdamParams } from "@hdpo/core";
 import { createJudge } from "@hdpo/judge";
-import { tf, useBackend } from "@hdpo/tensor";
+import { TfjsLearner } from "@hdpo/learner";
+import { useBackend } from "@hdpo/tensor";
 import { InProcessToolExecutor } from "@hdpo/tools";
 import { bench, describe } from "vitest";
 import { chatEncoding } from "./chat-encoding";
@@ -18,11 +20,19 @@ const examples = pipeline.demos
   .filter((d) => d.task.question.length < 200)
   .map((d) => sftExample(d.prompt, d.trajectory.turns, encoding));
 const model = pipeline.createModel(5);
-const warmup = tf.train.adam(0.03);
-for (let i = 0; i < 40; i++) sftStep(model, warmup, examples.slice(0, 4));
-warmup.dispose();
-const sftOptimizer = tf.train.adam(1e-3);
-const rlOptimizer = tf.train.adam(1e-4);
+const adam = (learningRate: number): LearnerAdamParams => ({
+  learningRate,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-7,
+  weightDecay: 0,
+  gradClipNorm: 1,
+});
+const warmup = new TfjsLearner({ model, tokenizer: pipeline.tokenizer });
+for (let i = 0; i < 40; i++) await sftStep(warmup, examples.slice(0, 4), adam(0.03));
+await warmup.close();
+const sftLearner = new TfjsLearner({ model, tokenizer: pipeline.tokenizer });
+const rlLearner = new TfjsLearner({ model, tokenizer: pipeline.tokenizer });
 const settings = parseRlSettings({
   batchPrompts: 2,
   groupSize: 4,
@@ -34,8 +44,8 @@ let step = 0;
 describe("trainer steps (wasm, tiny model)", () => {
   bench(
     "sftStep, batch 4",
-    () => {
-      sftStep(model, sftOptimizer, examples.slice(0, 4));
+    async () => {
+      await sftStep(sftLearner, examples.slice(0, 4), adam(1e-3));
     },
     { iterations: 10, warmupIterations: 2 },
   );
@@ -45,9 +55,8 @@ describe("trainer steps (wasm, tiny model)", () => {
     async () => {
       await rlStep(
         {
-          model,
+          learner: rlLearner,
           tokenizer: pipeline.tokenizer,
-          optimizer: rlOptimizer,
           tools: new InProcessToolExecutor(pipeline.runtime),
           judge: createJudge(),
           tasks: pipeline.suite.tasks.train.filter((t) => t.question.length < 200),

@@ -1,16 +1,9 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type ByteLevelBpeTokenizer,
-  type DecoderModel,
-  loadPolicy,
-  savePolicy,
-  writeFileAtomic,
-} from "@hdpo/policy";
-import type { tf } from "@hdpo/tensor";
+import type { Learner } from "@hdpo/core";
+import { type ByteLevelBpeTokenizer, type DecoderModel, loadPolicy, writeFileAtomic } from "@hdpo/policy";
 import type { EvalResult } from "../run/eval-result";
 import { TrainerAppError } from "../trainer-app-error";
-import { encodeOptimizerState, restoreOptimizerState } from "./optimizer-state";
 
 /** The training phases a checkpoint can be taken in. */
 export type TrainingPhase = "sft" | "rl";
@@ -31,17 +24,23 @@ export interface RunPosition {
   configFingerprint: string;
 }
 
-const POINTER = "latest.json";
-const OPTIMIZER_FILE = "optimizer.safetensors";
-const STATE_FILE = "state.json";
+/** `latest.json`: the checkpoint's name, the learner state it saved, and the run's position there. */
+interface Pointer {
+  checkpoint: string;
+  learnerState: string;
+  position: RunPosition;
+}
 
-/** A loaded checkpoint: the policy, the position, and a way to restore the optimizer. */
+const POINTER = "latest.json";
+const NAME = /^(sft|rl)-\d{6}$/;
+
+/** A loaded checkpoint: the learner state to restore, the policy saved in it, and the position. */
 export interface LoadedRunCheckpoint {
+  /** The learner state (a folder for the tfjs learner): `learner.loadState(directory)` continues from it. */
   directory: string;
   model: DecoderModel;
   tokenizer: ByteLevelBpeTokenizer;
   position: RunPosition;
-  restoreOptimizer(optimizer: tf.Optimizer): Promise<void>;
 }
 
 function checkpointName(position: RunPosition): string {
@@ -49,61 +48,58 @@ function checkpointName(position: RunPosition): string {
 }
 
 /**
- * Writes a checkpoint atomically: the policy (Hugging Face layout), the optimizer state and the position go into a
- * temporary folder that is renamed into place, then `latest.json` is replaced (temp file + rename) to point at it,
- * and older checkpoints are removed. A kill at any moment leaves the previous checkpoint intact and pointed to.
+ * Writes a checkpoint: the learner saves its state (weights and optimizer; the tfjs learner atomically, into a folder
+ * under `root`), then `latest.json` — the state's path and the run's position — is replaced atomically, and older
+ * states under `root` are removed. A kill at any moment leaves the previous checkpoint intact and pointed to.
+ * Resolves to the state's path.
  */
 export async function saveRunCheckpoint(
   root: string,
-  contents: {
-    model: DecoderModel;
-    tokenizer: ByteLevelBpeTokenizer;
-    optimizer: tf.Optimizer;
-    position: RunPosition;
-  },
+  contents: { learner: Learner; position: RunPosition },
 ): Promise<string> {
-  await mkdir(root, { recursive: true });
   const name = checkpointName(contents.position);
-  const temp = join(root, `.${name}.${process.pid}.tmp`);
-  await rm(temp, { recursive: true, force: true });
-  await savePolicy(temp, { model: contents.model, tokenizer: contents.tokenizer });
-  await writeFile(join(temp, OPTIMIZER_FILE), await encodeOptimizerState(contents.optimizer));
-  await writeFile(join(temp, STATE_FILE), `${JSON.stringify(contents.position, null, 2)}\n`);
-  const target = join(root, name);
-  await rm(target, { recursive: true, force: true });
-  await rename(temp, target);
-  await writeFileAtomic(join(root, POINTER), `${JSON.stringify({ checkpoint: name })}\n`);
+  const learnerState = await contents.learner.saveState(name);
+  const pointer: Pointer = { checkpoint: name, learnerState, position: contents.position };
+  await writeFileAtomic(join(root, POINTER), `${JSON.stringify(pointer, null, 2)}\n`);
   for (const entry of await readdir(root)) {
-    if (entry !== name && entry !== POINTER && !entry.startsWith(".")) {
+    if (entry !== name && entry !== POINTER && NAME.test(entry)) {
       await rm(join(root, entry), { recursive: true, force: true });
     }
   }
-  return target;
+  return learnerState;
 }
 
 /** The latest checkpoint under `root`, or undefined when there is none. Call `useBackend` first. */
 export async function loadRunCheckpoint(root: string): Promise<LoadedRunCheckpoint | undefined> {
-  let pointer: string;
+  let text: string;
   try {
-    pointer = await readFile(join(root, POINTER), "utf8");
+    text = await readFile(join(root, POINTER), "utf8");
   } catch {
     return undefined;
   }
-  const name = (JSON.parse(pointer) as { checkpoint?: unknown }).checkpoint;
-  if (typeof name !== "string" || !/^(sft|rl)-\d{6}$/.test(name)) {
+  const pointer = parsePointer(text);
+  if (pointer === undefined) {
     throw new TrainerAppError(
-      `${join(root, POINTER)} is damaged; delete the checkpoints folder to start over.`,
+      `${join(root, POINTER)} is damaged or from an older hdpo-train; delete the checkpoints folder to start over.`,
     );
   }
-  const directory = join(root, name);
-  const position = JSON.parse(await readFile(join(directory, STATE_FILE), "utf8")) as RunPosition;
-  const { model, tokenizer } = await loadPolicy(directory);
-  const optimizerBytes = await readFile(join(directory, OPTIMIZER_FILE));
-  return {
-    directory,
-    model,
-    tokenizer,
-    position,
-    restoreOptimizer: (optimizer) => restoreOptimizerState(optimizer, new Uint8Array(optimizerBytes)),
-  };
+  const { model, tokenizer } = await loadPolicy(pointer.learnerState);
+  return { directory: pointer.learnerState, model, tokenizer, position: pointer.position };
+}
+
+function parsePointer(text: string): Pointer | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<Pointer>;
+    if (typeof value.checkpoint !== "string" || !NAME.test(value.checkpoint)) return undefined;
+    if (
+      typeof value.learnerState !== "string" ||
+      typeof value.position !== "object" ||
+      value.position === null
+    ) {
+      return undefined;
+    }
+    return value as Pointer;
+  } catch {
+    return undefined;
+  }
 }

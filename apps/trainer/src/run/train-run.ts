@@ -7,16 +7,13 @@ import {
   SERVICE_LABELS,
   zeroInfrastructureCounts,
 } from "@hdpo/agent-loop";
-import {
-  type ByteLevelBpeTokenizer,
-  type DecoderModel,
-  loadPolicy,
-  savePolicy,
-  writeFileAtomic,
-} from "@hdpo/policy";
+import type { LearnerAdamParams } from "@hdpo/core";
+import { TfjsLearner } from "@hdpo/learner";
+import { type ByteLevelBpeTokenizer, type DecoderModel, loadPolicy, writeFileAtomic } from "@hdpo/policy";
 import { writeJsonl } from "@hdpo/tasks";
-import { type BackendName, tf, useBackend } from "@hdpo/tensor";
+import { type BackendName, useBackend } from "@hdpo/tensor";
 import {
+  type AdamSettings,
   type CopySource,
   chatEncoding,
   conversationMessages,
@@ -92,6 +89,8 @@ export type TrainRunResult =
 interface LiveRun {
   model: DecoderModel;
   tokenizer: ByteLevelBpeTokenizer;
+  /** Where every update happens: the in-process tfjs learner over `model`. */
+  learner: TfjsLearner;
   position: RunPosition;
   sessionStartedAt: number;
   elapsedBeforeMs: number;
@@ -135,6 +134,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     `hdpo-train: backend ${backend}; preparing the suite, the tools${coldStart ? " and the cold start" : ""}…`,
   );
   const setup = await prepareTraining(config, files.data, { coldStart });
+  let live: LiveRun | undefined;
   try {
     const withTools = setup.demos.filter((d) => d.trajectory.toolCalls > 0).length;
     progress.note(
@@ -145,12 +145,13 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
             ? `SFT policy from ${options.fromSft}`
             : "resuming HDPO"),
     );
-    const live = await startPolicy(config, setup, checkpoint, sessionStartedAt, start);
+    live = await startPolicy(config, setup, checkpoint, sessionStartedAt, start, files);
+    if (checkpoint !== undefined) await live.learner.loadState(checkpoint.directory);
     if (checkpoint === undefined) {
       await metricsLog.reset();
       if (start !== undefined) {
         for (const line of start.sftLines) await metricsLog.append(line);
-        await savePolicy(files.sftPolicy, { model: live.model, tokenizer: live.tokenizer });
+        await live.learner.exportWeights(files.sftPolicy);
         await saveSftEvaluation(files.sftPolicy, start.sftEval);
       }
     } else {
@@ -176,7 +177,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     requireServices("HDPO", hdpoEvaluation, out);
     const hdpo = requireFinished("HDPO", hdpoEvaluation.result);
     const sft = live.position.sftEval!;
-    await savePolicy(files.finalPolicy, { model: live.model, tokenizer: live.tokenizer });
+    await live.learner.exportWeights(files.finalPolicy);
     const lines = await metricsLog.read();
     const failedRlSteps = lines.filter((l) => l.phase === "rl" && "failed" in l).length;
     const report = await writeTrainingReport(out, lines, {
@@ -205,6 +206,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     return { status: "finished", summary, files };
   } finally {
     progress.finish();
+    await live?.learner.close();
     await setup.close();
   }
 }
@@ -228,11 +230,15 @@ async function startPolicy(
   checkpoint: LoadedRunCheckpoint | undefined,
   sessionStartedAt: number,
   start: SftStart | undefined,
+  files: RunFiles,
 ): Promise<LiveRun> {
+  const learnerFor = (model: DecoderModel, tokenizer: ByteLevelBpeTokenizer): TfjsLearner =>
+    new TfjsLearner({ model, tokenizer, stateDirectory: files.checkpoints });
   if (checkpoint !== undefined) {
     return {
       model: checkpoint.model,
       tokenizer: checkpoint.tokenizer,
+      learner: learnerFor(checkpoint.model, checkpoint.tokenizer),
       position: checkpoint.position,
       sessionStartedAt,
       elapsedBeforeMs: checkpoint.position.elapsedMs,
@@ -242,6 +248,7 @@ async function startPolicy(
     return {
       model: start.model,
       tokenizer: start.tokenizer,
+      learner: learnerFor(start.model, start.tokenizer),
       position: {
         phase: "rl",
         step: 0,
@@ -259,9 +266,11 @@ async function startPolicy(
     setup.demos.map((d) => conversationMessages(d.prompt, d.trajectory.turns)),
     config.tokenizer,
   );
+  const model = createModel(config.model, tokenizer);
   return {
-    model: createModel(config.model, tokenizer),
+    model,
     tokenizer,
+    learner: learnerFor(model, tokenizer),
     position: {
       phase: "sft",
       step: 0,
@@ -338,19 +347,10 @@ function checkpointDue(completed: number, total: number, every: number): boolean
   return completed === total || (every > 0 && completed % every === 0);
 }
 
-async function writeCheckpoint(
-  context: PhaseContext,
-  optimizer: tf.Optimizer,
-  status: string,
-): Promise<void> {
+async function writeCheckpoint(context: PhaseContext, status: string): Promise<void> {
   const { live, files, config } = context;
   live.position.elapsedMs = live.elapsedBeforeMs + performance.now() - live.sessionStartedAt;
-  await saveRunCheckpoint(files.checkpoints, {
-    model: live.model,
-    tokenizer: live.tokenizer,
-    optimizer,
-    position: live.position,
-  });
+  await saveRunCheckpoint(files.checkpoints, { learner: live.learner, position: live.position });
   await writeTrainingReport(context.options.out, await context.metricsLog.read(), {
     title: `hdpo-train: ${context.options.out}`,
     status,
@@ -374,57 +374,55 @@ async function runSft(context: PhaseContext): Promise<boolean> {
     progress.note(`sft: ${tooLong} demonstrations are longer than model.maxPositions and are left out`);
   }
   const copySources = copySource(examples.map((e) => [...e.promptIds, ...e.ids]));
-  const optimizer = tf.train.adam(config.sft.learningRate);
-  try {
-    if (context.checkpoint?.position.phase === "sft") await context.checkpoint.restoreOptimizer(optimizer);
-    const warmup = config.sft.copyWarmupSteps;
-    const total = warmup + config.sft.steps;
-    progress.startPhase("sft", total, live.position.step);
-    for (let step = live.position.step; step < total; step++) {
-      const began = performance.now();
-      const line =
-        step < warmup
-          ? copyWarmupStep(context, optimizer, copySources, step)
-          : demonstrationStep(context, optimizer, { examples, copySources }, step - warmup);
-      await metricsLog.append({
-        phase: "sft",
-        step,
-        ...line,
-        timings: { totalMs: performance.now() - began },
-      });
-      live.position.step = step + 1;
-      progress.step(step + 1, [`loss ${line.loss.toFixed(3)}`]);
-      const stop = options.signal?.aborted === true;
-      if (checkpointDue(step + 1, total, config.run.checkpointEvery) || stop) {
-        await writeCheckpoint(context, optimizer, `SFT step ${step + 1} of ${total}`);
-      }
-      if (stop) return true;
-      options.onStep?.("sft", step + 1);
+  const warmup = config.sft.copyWarmupSteps;
+  const total = warmup + config.sft.steps;
+  progress.startPhase("sft", total, live.position.step);
+  for (let step = live.position.step; step < total; step++) {
+    const began = performance.now();
+    const line =
+      step < warmup
+        ? await copyWarmupStep(context, copySources, step)
+        : await demonstrationStep(context, { examples, copySources }, step - warmup);
+    await metricsLog.append({
+      phase: "sft",
+      step,
+      ...line,
+      timings: { totalMs: performance.now() - began },
+    });
+    live.position.step = step + 1;
+    progress.step(step + 1, [`loss ${line.loss.toFixed(3)}`]);
+    const stop = options.signal?.aborted === true;
+    if (checkpointDue(step + 1, total, config.run.checkpointEvery) || stop) {
+      await writeCheckpoint(context, `SFT step ${step + 1} of ${total}`);
     }
-  } finally {
-    optimizer.dispose();
+    if (stop) return true;
+    options.onStep?.("sft", step + 1);
   }
   return false;
 }
 
 type SftLineMetrics = Omit<SftMetricsLine, "phase" | "step" | "timings">;
 
+/** An Adam step's parameters: the phase's constants, `learningRate`, clipping at `gradClip`. */
+function adamParams(adam: AdamSettings, learningRate: number, gradClip: number): LearnerAdamParams {
+  return { ...adam, learningRate, gradClipNorm: gradClip };
+}
+
 /** SFT step `at` on the demonstrations, then (with `sft.copyRows`) an update on that many copy exercises. */
-function demonstrationStep(
+async function demonstrationStep(
   context: PhaseContext,
-  optimizer: tf.Optimizer,
   data: { examples: readonly TokenSequence[]; copySources: CopySource },
   at: number,
-): SftLineMetrics {
+): Promise<SftLineMetrics> {
   const { config, live } = context;
   const learningRate = sftLearningRate(config.sft, at);
-  setLearningRate(optimizer, learningRate);
+  const adam = adamParams(config.sft.adam, learningRate, config.sft.gradClip);
   const batch = sftBatch(data.examples, config.sft.batchSize, config.seed, at);
-  const metrics = sftStep(live.model, optimizer, batch, { gradClip: config.sft.gradClip });
+  const metrics = await sftStep(live.learner, batch, adam);
   if (config.sft.copyRows === 0) return { ...metrics, learningRate };
   // A separate update: padded into the demonstrations' batch, the short copy rows would cost as much as they.
   const copyBatch = copySequences(data.copySources, config.sft.copyRows, config.seed, at);
-  const copy = sftStep(live.model, optimizer, copyBatch, { gradClip: config.sft.gradClip });
+  const copy = await sftStep(live.learner, copyBatch, adam);
   return { ...metrics, copyLoss: copy.loss, learningRate };
 }
 
@@ -432,33 +430,29 @@ function demonstrationStep(
  * One copy warm-up step: spans of random tokens and their repeats only (see `sft.copyWarmupSteps`), at the SFT
  * learning rate with its linear warm-up and no decay.
  */
-function copyWarmupStep(
+async function copyWarmupStep(
   context: PhaseContext,
-  optimizer: tf.Optimizer,
   sources: CopySource,
   step: number,
-): SftLineMetrics {
+): Promise<SftLineMetrics> {
   const { config, live } = context;
   const learningRate = sftLearningRate({ ...config.sft, schedule: "constant" }, step);
-  setLearningRate(optimizer, learningRate);
   const batch = copySequences(sources, config.sft.copyWarmupBatchSize, config.seed, step, {
     ...DEFAULT_COPY_SEQUENCE_OPTIONS,
     randomShare: 1,
   });
-  const metrics = sftStep(live.model, optimizer, batch, { gradClip: config.sft.gradClip });
+  const metrics = await sftStep(
+    live.learner,
+    batch,
+    adamParams(config.sft.adam, learningRate, config.sft.gradClip),
+  );
   return { ...metrics, learningRate, copyWarmup: true };
-}
-
-/** Adam reads its rate at every update; tfjs has no scheduler, and the field is only `protected` in the types. */
-function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
 }
 
 /** The SFT evaluation (once), then HDPO RL; resolves true when stopped by the signal. */
 async function runRl(context: PhaseContext): Promise<boolean> {
   const { config, setup, live, progress, metricsLog, options, files } = context;
-  const optimizer = tf.train.adam(config.rl.learningRate);
-  let reference: DecoderModel | undefined;
+  let reference: { model: DecoderModel; learner: TfjsLearner } | undefined;
   try {
     if (live.position.phase === "sft") {
       progress.note("evaluating the SFT policy on the held-out test split…");
@@ -467,29 +461,31 @@ async function runRl(context: PhaseContext): Promise<boolean> {
       requireServices("SFT", sftEvaluation, options.out);
       const sftEval = requireFinished("SFT", sftEvaluation.result);
       progress.note(describeEval("SFT", sftEval));
-      await savePolicy(files.sftPolicy, { model: live.model, tokenizer: live.tokenizer });
+      await live.learner.exportWeights(files.sftPolicy);
       await saveSftEvaluation(files.sftPolicy, sftEval);
+      // HDPO starts with a fresh optimizer: the SFT weights, without SFT's Adam moments.
+      await live.learner.loadState(files.sftPolicy, { weightsOnly: true });
       live.position = { ...live.position, phase: "rl", step: 0, sftEval };
-      await writeCheckpoint(context, optimizer, "SFT done; HDPO starting");
-    } else if (context.checkpoint?.position.phase === "rl") {
-      await context.checkpoint.restoreOptimizer(optimizer);
+      await writeCheckpoint(context, "SFT done; HDPO starting");
     }
-    if (config.rl.klCoef > 0) reference = (await loadPolicy(files.sftPolicy)).model;
+    if (config.rl.klCoef > 0) {
+      const { model, tokenizer } = await loadPolicy(files.sftPolicy);
+      reference = { model, learner: new TfjsLearner({ model, tokenizer }) };
+    }
     const tasks = setup.trainTasks;
     progress.startPhase("hdpo", config.rl.steps, live.position.step);
     let consecutiveFailures = 0;
     for (let step = live.position.step; step < config.rl.steps; step++) {
       const state: RlState = {
-        model: live.model,
+        learner: live.learner,
         tokenizer: live.tokenizer,
-        optimizer,
         tools: setup.tools,
         judge: setup.judge,
         tasks,
         systemPrompt: setup.systemPrompt,
         seed: config.seed,
         step,
-        ...(reference !== undefined ? { reference } : {}),
+        ...(reference !== undefined ? { reference: reference.learner } : {}),
       };
       const began = performance.now();
       let failure: string | undefined;
@@ -513,7 +509,6 @@ async function runRl(context: PhaseContext): Promise<boolean> {
         if (error instanceof InfrastructureError) {
           await writeCheckpoint(
             context,
-            optimizer,
             `stopped before HDPO step ${step + 1}: ${SERVICE_LABELS[error.service]} failed`,
           );
           throw new TrainerAppError(
@@ -544,14 +539,14 @@ async function runRl(context: PhaseContext): Promise<boolean> {
       live.position.step = step + 1;
       const stop = options.signal?.aborted === true;
       if (checkpointDue(step + 1, config.rl.steps, config.run.checkpointEvery) || stop) {
-        await writeCheckpoint(context, optimizer, `HDPO step ${step + 1} of ${config.rl.steps}`);
+        await writeCheckpoint(context, `HDPO step ${step + 1} of ${config.rl.steps}`);
       }
       if (stop) return true;
       options.onStep?.("rl", step + 1);
     }
   } finally {
-    optimizer.dispose();
-    reference?.dispose();
+    await reference?.learner.close();
+    reference?.model.dispose();
   }
   return false;
 }

@@ -10,7 +10,12 @@ import { PolicyError } from "../policy-error";
 import { attend } from "./attention";
 import { type AttentionMask, causalPaddingMask, decodeStepMask } from "./attention-mask";
 import { type GeneratedSequence, type GenerateOptions, generate } from "./generate";
-import { type SequenceBatch, type SequenceLogProbs, sequenceLogProbs } from "./log-probs";
+import {
+  type SequenceBatch,
+  type SequenceLogProbs,
+  type SequenceLogProbsOptions,
+  sequenceLogProbs,
+} from "./log-probs";
 import { Prng } from "./prng";
 import { rotaryTables, rotateHalfMatrix } from "./rotary";
 import { embed, linear, matMulByConstant, rmsNorm, silu } from "./tensor-ops";
@@ -104,29 +109,7 @@ export class DecoderModel {
   ): DecoderModel {
     const parsed = parseConfig(config);
     const expected = parameterShapes(parsed);
-    const problems: string[] = [];
-    for (const [name, shape] of expected) {
-      const weight = weights.get(name);
-      if (weight === undefined) {
-        problems.push(`${name} is missing (expected shape [${shape}])`);
-        continue;
-      }
-      if (weight.shape.length !== shape.length || weight.shape.some((s, i) => s !== shape[i])) {
-        problems.push(`${name} has shape [${weight.shape}], expected [${shape}]`);
-      } else if (weight.data.length !== shape.reduce((a, b) => a * b, 1)) {
-        problems.push(`${name} has ${weight.data.length} values for shape [${shape}]`);
-      } else if (!weight.data.every(Number.isFinite)) {
-        problems.push(`${name} holds non-finite values`);
-      }
-    }
-    for (const name of weights.keys()) {
-      if (!expected.has(name)) problems.push(`${name} is not a parameter of this config`);
-    }
-    if (problems.length > 0) {
-      throw new PolicyError(
-        `The weights do not fit the config (${problems.length} problem(s)): ${problems.join("; ")}. Check that the checkpoint was written for this config.json (hidden_size, layers, heads, vocab_size, tie_word_embeddings, attention_bias).`,
-      );
-    }
+    checkWeights(expected, weights);
     const parameters = new Map<string, tf.Variable>();
     for (const [name, shape] of expected) {
       const data = Float32Array.from(weights.get(name)!.data);
@@ -148,6 +131,19 @@ export class DecoderModel {
       });
     }
     return out;
+  }
+
+  /**
+   * Overwrites every parameter with `weights` (e.g. a saved training state), checked as {@link fromWeights} checks
+   * them; the variables stay the same objects, so an optimizer keeps tracking them.
+   */
+  setWeights(weights: ReadonlyMap<string, PlainWeight>): void {
+    this.assertLive();
+    checkWeights(parameterShapes(this.config), weights);
+    for (const [name, variable] of this.parameters) {
+      const weight = weights.get(name)!;
+      tf.tidy(() => variable.assign(tf.tensor(Float32Array.from(weight.data), variable.shape, "float32")));
+    }
   }
 
   /** The parameters as a list, e.g. for `optimizer.minimize(f, true, model.trainableVariables())`. */
@@ -178,7 +174,7 @@ export class DecoderModel {
   }
 
   /** Teacher-forced log-probs of each sequence's response tokens; see `sequenceLogProbs`. Differentiable. */
-  logProbs(batch: SequenceBatch, options: { entropy?: boolean } = {}): SequenceLogProbs {
+  logProbs(batch: SequenceBatch, options: SequenceLogProbsOptions = {}): SequenceLogProbs {
     this.assertLive();
     return sequenceLogProbs(this, batch, options);
   }
@@ -416,6 +412,36 @@ export class DecoderModel {
         throw new PolicyError(`${what}: token id ${id} is not an integer in [0, ${vocab}) (vocab_size)`);
       }
     }
+  }
+}
+
+/** Throws unless `weights` hold exactly the parameters of `expected`, each with its shape and finite data. */
+function checkWeights(
+  expected: ReadonlyMap<string, readonly number[]>,
+  weights: ReadonlyMap<string, PlainWeight>,
+): void {
+  const problems: string[] = [];
+  for (const [name, shape] of expected) {
+    const weight = weights.get(name);
+    if (weight === undefined) {
+      problems.push(`${name} is missing (expected shape [${shape}])`);
+      continue;
+    }
+    if (weight.shape.length !== shape.length || weight.shape.some((s, i) => s !== shape[i])) {
+      problems.push(`${name} has shape [${weight.shape}], expected [${shape}]`);
+    } else if (weight.data.length !== shape.reduce((a, b) => a * b, 1)) {
+      problems.push(`${name} has ${weight.data.length} values for shape [${shape}]`);
+    } else if (!weight.data.every(Number.isFinite)) {
+      problems.push(`${name} holds non-finite values`);
+    }
+  }
+  for (const name of weights.keys()) {
+    if (!expected.has(name)) problems.push(`${name} is not a parameter of this config`);
+  }
+  if (problems.length > 0) {
+    throw new PolicyError(
+      `The weights do not fit the config (${problems.length} problem(s)): ${problems.join("; ")}. Check that the checkpoint was written for this config.json (hidden_size, layers, heads, vocab_size, tie_word_embeddings, attention_bias).`,
+    );
   }
 }
 

@@ -14,7 +14,12 @@ export {
   FusedAttentionKernel,
 } from "./fused-attention-kernel";
 export { type FinishReason, type GeneratedSequence, type GenerateOptions, generate } from "./generate";
-export { type SequenceBatch, type SequenceLogProbs, sequenceLogProbs } from "./log-probs";
+export {
+  type SequenceBatch,
+  type SequenceLogProbs,
+  type SequenceLogProbsOptions,
+  sequenceLogProbs,
+} from "./log-probs";
 export { deriveSeed, Prng } from "./prng";
 export { referenceForward } from "./reference-forward";
 export { type SampledToken, type SamplingOptions, sampleToken } from "./sampling";

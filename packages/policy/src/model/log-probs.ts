@@ -23,6 +23,17 @@ export interface SequenceLogProbs {
   responseLengths: number[];
 }
 
+/** Options of {@link sequenceLogProbs}. */
+export interface SequenceLogProbsOptions {
+  /** Also the entropy of each next-token distribution. */
+  entropy?: boolean;
+  /**
+   * Score under `softmax(logits / temperature)`, the distribution a sampler at that temperature draws from (verl
+   * divides the logits by the rollout temperature, so that the PPO ratio starts at 1). Default 1.
+   */
+  temperature?: number;
+}
+
 /**
  * Teacher-forced log-probs of each sequence's tokens after its prompt. Differentiable with respect to the
  * model's parameters on every backend (no gather on the gradient path), e.g. inside
@@ -31,8 +42,12 @@ export interface SequenceLogProbs {
 export function sequenceLogProbs(
   model: DecoderModel,
   batch: SequenceBatch,
-  options: { entropy?: boolean } = {},
+  options: SequenceLogProbsOptions = {},
 ): SequenceLogProbs {
+  const temperature = options.temperature ?? 1;
+  if (!(Number.isFinite(temperature) && temperature > 0)) {
+    throw new PolicyError(`logProbs: temperature must be a finite number > 0, got ${temperature}`);
+  }
   const { sequences, promptLengths } = batch;
   if (sequences.length === 0)
     throw new PolicyError("logProbs: the batch is empty; pass at least one sequence");
@@ -70,7 +85,9 @@ export function sequenceLogProbs(
   });
   return tf.tidy(() => {
     const hidden = model.hiddenStates(padded, lengths, time);
-    const logits = model.logitsOf(hidden);
+    const raw = model.logitsOf(hidden);
+    // No division at 1, so that the default path stays bit-identical to the plain logits.
+    const logits: tf.Tensor2D = temperature === 1 ? raw : tf.div(raw, temperature);
     const oneHot = oneHotFloat(tf.tensor1d(targets, "int32"), vocab);
     const mask = tf.tensor2d(maskData, [rows, width]);
     const align = (perPosition: tf.Tensor1D): tf.Tensor2D =>

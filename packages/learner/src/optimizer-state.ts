@@ -1,6 +1,6 @@
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from "@hdpo/policy";
 import { tf } from "@hdpo/tensor";
-import { TrainerAppError } from "../trainer-app-error";
+import { LearnerError } from "./learner-error";
 
 /** tfjs's Adam keeps β₁ᵗ and β₂ᵗ as running products; `setWeights` rebuilds them with `pow`, a few ulps off. */
 interface AdamPowers {
@@ -39,14 +39,14 @@ export async function restoreOptimizerState(optimizer: tf.Optimizer, bytes: Uint
   const { tensors, metadata } = decodeSafetensors(bytes);
   const names = JSON.parse(metadata?.names ?? "[]") as string[];
   if (metadata?.className !== optimizer.getClassName()) {
-    throw new TrainerAppError(
+    throw new LearnerError(
       `the checkpoint's optimizer is ${metadata?.className ?? "unknown"}, not ${optimizer.getClassName()}; resume with the config it was written with.`,
     );
   }
   const values = names.map((name, i) => {
     const stored = tensors[String(i).padStart(5, "0")];
     if (stored === undefined || stored.dtype !== "F32") {
-      throw new TrainerAppError(
+      throw new LearnerError(
         `the checkpoint's optimizer state lacks weight ${i} (${name}); it is damaged.`,
       );
     }

@@ -1,0 +1,2 @@
+export { ModelSampler, promptTokens } from "./model-sampler";
+export { SamplerPolicy, type SamplerPolicyOptions } from "./sampler-policy";
