@@ -3,11 +3,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestOpenAIServer, InProcessTools, ScriptedPolicy } from "@hdpo/agent-loop/testing";
+import { type Prediction, summarize } from "@hdpo/evaluation";
 import { afterAll, beforeAll, bench, describe } from "vitest";
-import { summarize } from "./metrics/summary";
 import { renderRunReport, runScatterPoints } from "./report/html-report";
 import { renderScatterPng } from "./report/report-charts";
-import type { Prediction } from "./run/prediction";
 import { RUN_DEFAULTS, type RunConfig } from "./run/run-config";
 import { runEvaluation } from "./run/run-evaluation";
 

@@ -1,3 +1,22 @@
+// The engine, its records and summaries are @hdpo/evaluation's (one implementation for the evaluator and the
+// trainer); re-exported here.
+export {
+  EvaluationError,
+  type FailedItem,
+  type GroupMetrics,
+  groupMetrics,
+  NO_CATEGORY,
+  type Prediction,
+  PredictionSchema,
+  PredictionsLog,
+  readPredictions,
+  type Summary,
+  type SummaryContext,
+  summarize,
+  type ToolNecessityMetrics,
+  toolNecessityMetrics,
+  type UnscoredItem,
+} from "@hdpo/evaluation";
 // Datasets are read by @hdpo/tasks (one implementation for the evaluator and the trainer); re-exported here.
 export {
   type Dataset,
@@ -14,16 +33,6 @@ export { type LoadedRun, loadRun, loadRuns } from "./compare/load-run";
 export { compareScatterPoints, renderCompareHtml, writeCompare } from "./compare/write-compare";
 export { EvaluatorError } from "./evaluator-error";
 export { accCsv } from "./metrics/acc-csv";
-export {
-  type GroupMetrics,
-  groupMetrics,
-  NO_CATEGORY,
-  type Summary,
-  type SummaryContext,
-  summarize,
-  type ToolNecessityMetrics,
-  toolNecessityMetrics,
-} from "./metrics/summary";
 export { renderRunReport, runScatterPoints } from "./report/html-report";
 export {
   accuracyVsToolUseChart,
@@ -34,18 +43,9 @@ export {
 } from "./report/report-charts";
 export type { ScatterPoint } from "./report/scatter-point";
 export { writeRunOutputs } from "./report/write-run-outputs";
-export { type Prediction, PredictionSchema } from "./run/prediction";
-export { PredictionsLog, readPredictions } from "./run/predictions-log";
 export { ProgressReporter } from "./run/progress";
 export { RUN_DEFAULTS, type RunConfig } from "./run/run-config";
-export {
-  type FailedItem,
-  RUN_FILES,
-  type RunControls,
-  type RunResult,
-  runEvaluation,
-  type UnscoredItem,
-} from "./run/run-evaluation";
+export { RUN_FILES, type RunControls, type RunResult, runEvaluation } from "./run/run-evaluation";
 export { buildSystemPrompt, type OpenAIFunctionToolSchema } from "./run/system-prompt";
 export { createToolExecutor, type RunTools } from "./run/tool-executor-factory";
 export { parseToolsSpec, type ToolsSpec } from "./run/tools-spec";

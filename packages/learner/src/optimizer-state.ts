@@ -46,9 +46,7 @@ export async function restoreOptimizerState(optimizer: tf.Optimizer, bytes: Uint
   const values = names.map((name, i) => {
     const stored = tensors[String(i).padStart(5, "0")];
     if (stored === undefined || stored.dtype !== "F32") {
-      throw new LearnerError(
-        `the checkpoint's optimizer state lacks weight ${i} (${name}); it is damaged.`,
-      );
+      throw new LearnerError(`the checkpoint's optimizer state lacks weight ${i} (${name}); it is damaged.`);
     }
     return { name, tensor: tf.tensor(stored.data as Float32Array, [...stored.shape]) };
   });

@@ -1,4 +1,5 @@
 import { AgentLoopError, InfrastructureError, OpenAIPolicyError, oneLine } from "@hdpo/agent-loop";
+import { EvaluationError } from "@hdpo/evaluation";
 import { JudgeError } from "@hdpo/judge";
 import { TasksError } from "@hdpo/tasks";
 import { ToolsError } from "@hdpo/tools";
@@ -29,13 +30,15 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
 }
 
 /**
- * Errors whose message says what was wrong and what to do: printed as one line. TasksError is a malformed dataset
+ * Errors whose message says what was wrong and what to do: printed as one line. EvaluationError is a corrupt
+ * predictions.jsonl (it names the line); TasksError is a malformed dataset
  * (DatasetError names file, row and column); OpenAIPolicyError and AgentLoopError bad client options; ToolsError
  * a missing system package (Python, bubblewrap); InfrastructureError a service that failed.
  */
 function isKnownError(error: unknown): error is Error {
   return (
     error instanceof EvaluatorError ||
+    error instanceof EvaluationError ||
     error instanceof JudgeError ||
     error instanceof TasksError ||
     error instanceof OpenAIPolicyError ||

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import type { Summary } from "@hdpo/evaluation";
 import { EvaluatorError } from "../evaluator-error";
-import type { Summary } from "../metrics/summary";
 
 /** A finished run folder, as compare reads it. */
 export interface LoadedRun {

@@ -1,4 +1,4 @@
-import type { Summary } from "./summary";
+import type { Summary } from "@hdpo/evaluation";
 
 /**
  * A VLMEvalKit-style `acc.csv`: a `split` column, `Overall`, then one column per category, accuracies as

@@ -1,7 +1,6 @@
 import { describeInfrastructureCounts } from "@hdpo/agent-loop";
+import type { Prediction, Summary } from "@hdpo/evaluation";
 import { chartToSvg, escapeHtml } from "@hdpo/plots";
-import type { Summary } from "../metrics/summary";
-import type { Prediction } from "../run/prediction";
 import { formatMs, formatNumber, formatPercent } from "./format-metric";
 import { accuracyVsToolUseChart, categoryAccuracyChart, toolCallsChart } from "./report-charts";
 import { type ScatterPoint, scatterPointOf } from "./scatter-point";

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type Prediction, summarize } from "@hdpo/evaluation";
+import { examplePrediction } from "@hdpo/evaluation/testing";
 import { layoutChart, PALETTE, scalePosition } from "@hdpo/plots";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { summarize } from "../metrics/summary";
-import type { Prediction } from "../run/prediction";
 import { tempDir } from "../test-support/evaluation-fixture";
 import { type HeadlessChromium, launchHeadlessChromium } from "../test-support/headless-chromium";
 import { renderRunReport } from "./html-report";
@@ -13,23 +13,14 @@ import { accuracyVsToolUseChart, renderScatterPng } from "./report-charts";
 import { writeRunOutputs } from "./write-run-outputs";
 
 function prediction(id: string, fields: Partial<Prediction>): Prediction {
-  return {
-    id,
+  const { tokens: _tokens, ...base } = examplePrediction(id, {
     question: `q ${id}`,
     groundTruth: "x",
     prediction: "x",
     response: "<answer>x</answer>",
-    verdict: { status: "ok", score: 1, correct: true, decidedBy: "rule", rule: "normalized-exact" },
-    included: true,
-    score: 1,
-    toolCalls: 0,
-    toolCallsByName: {},
-    invalidToolCalls: 0,
-    finishReason: "answer",
     timings: { totalMs: 10, modelMs: 8, toolMs: 0, judgeMs: 1 },
-    finishedAt: "2026-01-01T00:00:00.000Z",
-    ...fields,
-  };
+  });
+  return { ...base, ...fields };
 }
 
 const wrong = { verdict: { status: "ok", score: 0, correct: false, decidedBy: "rule" }, score: 0 } as const;

@@ -1,4 +1,4 @@
-import type { GroupMetrics } from "../metrics/summary";
+import type { GroupMetrics } from "@hdpo/evaluation";
 
 /** One point of the accuracy-vs-tool-use plot: x = tool-use rate, y = accuracy, both in [0, 1]. */
 export interface ScatterPoint {

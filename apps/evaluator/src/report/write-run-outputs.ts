@@ -1,10 +1,9 @@
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { InfrastructureCounts } from "@hdpo/agent-loop";
+import { type Prediction, type Summary, summarize } from "@hdpo/evaluation";
 import type { ErrorPolicy } from "@hdpo/judge";
 import { accCsv } from "../metrics/acc-csv";
-import { type Summary, summarize } from "../metrics/summary";
-import type { Prediction } from "../run/prediction";
 import { renderRunReport, runScatterPoints } from "./html-report";
 import { renderScatterPng } from "./report-charts";
 

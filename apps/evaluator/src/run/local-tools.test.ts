@@ -1,9 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTestOpenAIServer, type ScriptedReply } from "@hdpo/agent-loop/testing";
+import { readPredictions } from "@hdpo/evaluation";
 import { describe, expect, it } from "vitest";
 import { tempDir, testConfig } from "../test-support/evaluation-fixture";
-import { readPredictions } from "./predictions-log";
 import { runEvaluation } from "./run-evaluation";
 import { createToolExecutor } from "./tool-executor-factory";
 

@@ -1,5 +1,5 @@
+import type { Prediction } from "@hdpo/evaluation";
 import { describe, expect, it } from "vitest";
-import type { Prediction } from "./prediction";
 import { formatDuration, ProgressReporter } from "./progress";
 
 const done = (toolCalls: number, score: number) => ({ toolCalls, score, included: true }) as Prediction;

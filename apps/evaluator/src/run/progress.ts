@@ -1,4 +1,4 @@
-import type { Prediction } from "./prediction";
+import type { Prediction } from "@hdpo/evaluation";
 
 /** Where progress goes: stderr in the CLI, a buffer in tests. */
 export interface ProgressStream {

@@ -7,8 +7,8 @@ import {
   startVerlToolTestServer,
   type VerlToolTestServer,
 } from "@hdpo/agent-loop/testing";
+import { readPredictions, type Summary } from "@hdpo/evaluation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Summary } from "../metrics/summary";
 import {
   deterministicPart,
   startScriptedModel,
@@ -16,7 +16,6 @@ import {
   testConfig,
   writeScriptedDataset,
 } from "../test-support/evaluation-fixture";
-import { readPredictions } from "./predictions-log";
 import { type RunResult, runEvaluation } from "./run-evaluation";
 
 // The nine scripted items: m2, m3, v1 and v3 call python; rules alone score 6/9 (see evaluation-fixture).

@@ -7,7 +7,9 @@ import {
   type VerlToolTestServer,
 } from "@hdpo/agent-loop/testing";
 import type { Policy } from "@hdpo/core";
+import { readPredictions } from "@hdpo/evaluation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EvaluatorError } from "../evaluator-error";
 import {
   deterministicPart,
   startScriptedModel,
@@ -15,7 +17,6 @@ import {
   testConfig,
   writeScriptedDataset,
 } from "../test-support/evaluation-fixture";
-import { readPredictions } from "./predictions-log";
 import { runEvaluation } from "./run-evaluation";
 
 let model: Awaited<ReturnType<typeof startScriptedModel>>;
@@ -312,5 +313,23 @@ describe("failed rollouts (the endpoint refuses the request)", () => {
     expect(second.newlyFinished).toBe(1);
     expect(second.complete).toBe(true);
     expect(second.summary.accuracy).toBeCloseTo(6 / 9, 12);
+  });
+
+  it("when the first items all fail before any answers, stop with one line naming the endpoint", async () => {
+    // Every request refused (a 400 is no outage): an endpoint that does not serve this model, not 9 bad items.
+    const policy: Policy = {
+      name: "refuses-all",
+      generate: () =>
+        Promise.reject(new OpenAIPolicyError("http-error", "HTTP 400: unknown model", { status: 400 })),
+    };
+    const out = await tempDir("hdpo-eval-refused-");
+    const config = testConfig({ data, out, baseUrl: model.baseUrl, tools: "none", concurrency: 1 });
+    await expect(runEvaluation(config, { policy })).rejects.toThrow(
+      new EvaluatorError(
+        `the first 4 items all failed before answering (policy "refuses-all" failed at step 0: HTTP 400: unknown model); check that the model endpoint ${model.baseUrl} is up and serves a model.`,
+      ),
+    );
+    // the fifth item never started; the run folder still has its (empty) predictions
+    expect((await readPredictions(join(out, "predictions.jsonl"))).predictions).toEqual([]);
   });
 });

@@ -1,25 +1,23 @@
-import { setMaxListeners } from "node:events";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type InfrastructureCounts, type InfrastructureStop, OpenAIChatPolicy } from "@hdpo/agent-loop";
+import type { Policy, Task } from "@hdpo/core";
 import {
-  ABORTED_CAUSE,
-  type InfrastructureCounts,
-  InfrastructureError,
-  InfrastructureFailures,
-  type InfrastructureService,
-  type InfrastructureStop,
-  OpenAIChatPolicy,
-  runTrajectory,
-} from "@hdpo/agent-loop";
-import type { Policy, Task, Trajectory } from "@hdpo/core";
-import { applyErrorPolicy, isJudgeOutage, JudgeError } from "@hdpo/judge";
+  EvaluationError,
+  type EvaluationEvent,
+  type EvaluationRun,
+  evaluate,
+  type FailedItem,
+  PredictionsLog,
+  readPredictions,
+  type Summary,
+  type UnscoredItem,
+} from "@hdpo/evaluation";
+import { JudgeError } from "@hdpo/judge";
 import { openDataset, TasksError } from "@hdpo/tasks";
 import { EvaluatorError } from "../evaluator-error";
-import type { Summary } from "../metrics/summary";
 import { writeRunOutputs } from "../report/write-run-outputs";
 import { createEvaluationJudge, type EvaluationJudge, parseJudgeSpec } from "./judge-spec";
-import type { Prediction } from "./prediction";
-import { PredictionsLog, readPredictions } from "./predictions-log";
 import { ProgressReporter, type ProgressStream } from "./progress";
 import { publicConfig, type RunConfig } from "./run-config";
 import { buildSystemPrompt } from "./system-prompt";
@@ -58,19 +56,6 @@ export interface RunControls {
   policy?: Policy;
 }
 
-/** An item whose rollout failed (the model endpoint erred, the loop failed): not written, retried on resume. */
-export interface FailedItem {
-  id: string;
-  error: string;
-}
-
-/** An item a failing service (tool server, model endpoint, judge) kept from being scored: not written, retried on resume. */
-export interface UnscoredItem {
-  id: string;
-  service: InfrastructureService;
-  error: string;
-}
-
 /** Items that fail in a row, with none answered yet, before the run concludes the model endpoint is unusable. */
 const FAILURES_BEFORE_GIVING_UP = 4;
 
@@ -96,15 +81,16 @@ export interface RunResult {
 }
 
 /**
- * Evaluates a model on a dataset into `config.out`: each item is rolled out (agent loop), judged (rules, then the
- * LLM when configured) and appended to `predictions.jsonl` the moment it finishes; items already there are skipped,
+ * Evaluates a model on a dataset into `config.out` with @hdpo/evaluation's engine: each item is rolled out (agent
+ * loop), judged (rules, then the LLM when configured) and appended to `predictions.jsonl` the moment it finishes;
+ * items already there are skipped,
  * so a killed run resumes where it stopped. Ends by writing summary.json, acc.csv, report.html and headline.png
  * over everything finished, also when stopped early.
  * An outage of the tool server, the model endpoint or the judge is never scored: the item is not written (a resumed
  * run retries it), it is counted in `notScored`, and once one service has failed `config.maxInfraFailures` items in
  * a row the run abandons the items in flight, starts no more and resolves with `infrastructureStop` set.
- * @throws EvaluatorError for bad config or files; JudgeError when the judge error policy is "fail" and a judgement
- *   failed (what finished before is kept).
+ * @throws EvaluatorError for bad config or files; EvaluationError for a corrupt predictions.jsonl; JudgeError when
+ *   the judge error policy is "fail" and a judgement failed (what finished before is kept).
  */
 export async function runEvaluation(config: RunConfig, controls: RunControls = {}): Promise<RunResult> {
   validateConfig(config);
@@ -122,14 +108,7 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
     (await createToolExecutor(toolsSpec, controls.warn === undefined ? {} : { warn: controls.warn }));
   let judge: EvaluationJudge | undefined;
   let log: PredictionsLog | undefined;
-  const fresh: Prediction[] = [];
-  const failed: FailedItem[] = [];
-  const infrastructure = new InfrastructureFailures(config.maxInfraFailures);
-  const unscored: UnscoredItem[] = [];
-  // Aborted when a service keeps failing: the items in flight are abandoned (retried on resume) rather than awaited.
-  const infraStop = new AbortController();
-  const itemSignal =
-    controls.abort === undefined ? infraStop.signal : AbortSignal.any([controls.abort, infraStop.signal]);
+  let run: EvaluationRun | undefined;
   let failure: unknown;
   let resolvedModel: string | undefined;
   try {
@@ -152,9 +131,6 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
         ...(config.requestTimeoutMs === undefined ? {} : { timeoutMs: config.requestTimeoutMs }),
         logprobs: false,
       });
-    // Every in-flight trajectory listens on the abort signal; the default cap of 10 would warn at any real concurrency.
-    setMaxListeners(config.concurrency * 4 + 16, itemSignal);
-    if (controls.abort !== undefined) setMaxListeners(config.concurrency * 4 + 16, controls.abort);
     resolvedModel =
       config.model ??
       (policy instanceof OpenAIChatPolicy ? await policy.model().catch(() => undefined) : undefined);
@@ -187,139 +163,44 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
               : { lineIntervalS: controls.progressIntervalS }),
           });
     log = await PredictionsLog.open(predictionsPath);
-    const taskStream = limited(dataset.tasks(), config.limit);
-    const judgeRef = judge;
-    const appendLog = log;
-    const outage = (id: string, error: InfrastructureError): void => {
-      unscored.push({ id, service: error.service, error: error.message });
-      if (infrastructure.failed(error)) infraStop.abort();
-    };
-    const evaluateOne = async (task: Task): Promise<void> => {
-      const started = performance.now();
-      let trajectory: Trajectory;
-      try {
-        trajectory = await runTrajectory(task, {
-          policy,
-          tools: tools.executor,
+    try {
+      run = await evaluate({
+        tasks: limited(dataset.tasks(), config.limit),
+        policy,
+        tools: tools.executor,
+        judge: judge.judge,
+        rollout: {
           sampling: { temperature: config.temperature },
           maxTurns: config.maxTurns,
           maxActionTokens: config.maxTokens,
           maxResponseTokens: Math.max(16384, config.maxTokens),
           systemPrompt,
           ...(config.nativeTools ? { toolSchemas: tools.schemas } : {}),
-          signal: itemSignal,
-        });
-      } catch (error) {
-        // The tool server or the model endpoint failed: nothing about the model can be scored.
-        if (error instanceof InfrastructureError) {
-          outage(task.id, error);
-          return;
-        }
-        throw error;
-      }
-      // An abandoned item is not an answer: it is left for the next run, never written half-done.
-      if (itemSignal.aborted && trajectory.error === ABORTED_CAUSE) return;
-      const used: InfrastructureService[] = trajectory.toolCalls > 0 ? ["model", "tool-server"] : ["model"];
-      // Neither is a failed rollout (a request the endpoint refused): it is reported and retried on resume.
-      if (trajectory.finishReason === "error") {
-        infrastructure.succeeded(used);
-        failed.push({ id: task.id, error: trajectory.error ?? "unknown error" });
-        if (fresh.length === 0 && failed.length >= FAILURES_BEFORE_GIVING_UP) {
-          throw new EvaluatorError(
-            `the first ${failed.length} items all failed before answering (${failed[0]!.error}); check that the model endpoint ${config.baseUrl} is up and serves ${config.model ?? "a model"}.`,
-          );
-        }
-        return;
-      }
-      const judgeStarted = performance.now();
-      const verdict = await judgeRef.judge.judge({
-        question: task.question,
-        groundTruth: task.answer,
-        prediction: trajectory.answer ?? "",
-        ...(task.choices === undefined ? {} : { choices: task.choices }),
-      });
-      infrastructure.succeeded(used);
-      // A judge that cannot be asked says nothing about the answer, whatever the error policy says of judge errors.
-      if (isJudgeOutage(verdict)) {
-        outage(
-          task.id,
-          new InfrastructureError(
-            "judge",
-            `the judge at ${config.judge} failed: ${verdict.cause}; check that it is running and that --judge names it.`,
-            { endpoint: config.judge },
-          ),
-        );
-        return;
-      }
-      const scored = { verdict, ...applyErrorPolicy(verdict, judgeRef.judge.errorPolicy) };
-      if (verdict.decidedBy === "llm") infrastructure.succeeded(["judge"]);
-      const judgeMs = performance.now() - judgeStarted;
-      if (controls.abort?.aborted) return;
-      const prediction: Prediction = {
-        id: task.id,
-        ...(task.category === undefined ? {} : { category: task.category }),
-        ...(task.toolNecessity === undefined ? {} : { toolNecessity: task.toolNecessity }),
-        question: task.question,
-        groundTruth: task.answer,
-        prediction: trajectory.answer ?? "",
-        response: trajectory.finalText,
-        verdict: scored.verdict,
-        included: scored.include,
-        score: scored.score,
-        toolCalls: trajectory.toolCalls,
-        toolCallsByName: trajectory.toolCallsByName,
-        invalidToolCalls: trajectory.invalidToolCalls,
-        finishReason: trajectory.finishReason,
-        ...(trajectory.error === undefined ? {} : { error: trajectory.error }),
-        timings: {
-          totalMs: performance.now() - started,
-          modelMs: trajectory.timings.generationMs,
-          toolMs: trajectory.timings.toolMs,
-          judgeMs,
         },
-        ...(trajectory.usage === undefined
-          ? {}
-          : {
-              tokens: {
-                prompt: trajectory.usage.promptTokens,
-                completion: trajectory.usage.completionTokens,
-                observation: trajectory.usage.observationTokens,
-              },
-            }),
-        finishedAt: new Date().toISOString(),
-      };
-      await appendLog.append(prediction);
-      fresh.push(prediction);
-      progress?.update(prediction);
-    };
-
-    const broken = new AbortController();
-    const shouldStop = () => controls.stop?.aborted === true || itemSignal.aborted || broken.signal.aborted;
-    const worker = async (): Promise<void> => {
-      while (!shouldStop()) {
-        const next = await taskStream.next();
-        if (next.done === true) return;
-        if (finishedIds.has(next.value.id)) continue;
-        if (shouldStop()) return;
-        try {
-          await evaluateOne(next.value);
-        } catch (error) {
-          failure ??= error;
-          broken.abort();
-          return;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: config.concurrency }, worker));
-    await taskStream.return(undefined);
+        concurrency: config.concurrency,
+        maxInfraFailures: config.maxInfraFailures,
+        skip: finishedIds,
+        ...(controls.stop === undefined ? {} : { stop: controls.stop }),
+        ...(controls.abort === undefined ? {} : { abort: controls.abort }),
+        judgeOutage: { endpoint: config.judge, hint: "check that it is running and that --judge names it." },
+        onEvent: runListener(config, log, progress),
+      });
+    } catch (error) {
+      failure = error;
+    }
     progress?.finish();
   } finally {
     await log?.close();
     await judge?.close();
     await tools.close?.();
   }
-  if (failure !== undefined) {
-    if (failure instanceof JudgeError || failure instanceof EvaluatorError || failure instanceof TasksError)
+  if (failure !== undefined || run === undefined) {
+    if (
+      failure instanceof JudgeError ||
+      failure instanceof EvaluatorError ||
+      failure instanceof EvaluationError ||
+      failure instanceof TasksError
+    )
       throw failure;
     throw new EvaluatorError(
       `the run failed: ${failure instanceof Error ? failure.message : String(failure)}`,
@@ -328,24 +209,53 @@ export async function runEvaluation(config: RunConfig, controls: RunControls = {
 
   const all = (await readPredictions(predictionsPath, { repair: false })).predictions;
   const complete = countPlannedDone(all.length, planned) >= planned;
-  const notScored = infrastructure.counts();
   const summary = await writeRunOutputs(config.out, all, {
     errorPolicy: config.judgeErrorPolicy,
     planned,
     complete,
     label: resolvedModel ?? config.model ?? "model",
-    notScored,
+    notScored: run.notScored,
   });
   return {
     summary,
-    newlyFinished: fresh.length,
+    newlyFinished: run.predictions.length,
     resumed: onDisk.predictions.length,
     complete,
     droppedBytes: onDisk.droppedBytes,
-    failed,
-    notScored,
-    unscored,
-    ...(infrastructure.stop === undefined ? {} : { infrastructureStop: infrastructure.stop }),
+    failed: run.failed,
+    notScored: run.notScored,
+    unscored: run.unscored,
+    ...(run.infrastructureStop === undefined ? {} : { infrastructureStop: run.infrastructureStop }),
+  };
+}
+
+/**
+ * Where the run's items go as they end: a scored one is appended to predictions.jsonl (on disk before it counts,
+ * so a killed run resumes after it), then shown; a run whose first items all fail is an endpoint that does not
+ * serve the model, and stops.
+ */
+function runListener(
+  config: RunConfig,
+  log: PredictionsLog,
+  progress: ProgressReporter | undefined,
+): (event: EvaluationEvent) => Promise<void> {
+  let answered = 0;
+  let failed = 0;
+  let firstFailure = "";
+  return async (event) => {
+    if (event.type === "scored") {
+      await log.append(event.prediction);
+      answered++;
+      progress?.update(event.prediction);
+    } else if (event.type === "failed") {
+      failed++;
+      if (failed === 1) firstFailure = event.error;
+      if (answered === 0 && failed >= FAILURES_BEFORE_GIVING_UP) {
+        throw new EvaluatorError(
+          `the first ${failed} items all failed before answering (${firstFailure}); check that the model endpoint ${config.baseUrl} is up and serves ${config.model ?? "a model"}.`,
+        );
+      }
+    }
   };
 }
 

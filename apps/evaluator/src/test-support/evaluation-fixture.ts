@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestOpenAIServer, type ScriptedReply, type TestOpenAIServer } from "@hdpo/agent-loop/testing";
+import type { Summary } from "@hdpo/evaluation";
 import { afterAll } from "vitest";
-import type { Summary } from "../metrics/summary";
 import { RUN_DEFAULTS, type RunConfig } from "../run/run-config";
 
 /** How the scripted model behaves on one item. */

@@ -1,4 +1,5 @@
 import type { InfrastructureCounts } from "@hdpo/agent-loop";
+import type { FailedItem, Summary } from "@hdpo/evaluation";
 
 /** A policy's numbers on the held-out test split (the blocks `sft` and `hdpo` of summary.json). */
 export interface EvalResult {
@@ -29,4 +30,32 @@ export interface EvalResult {
    */
   notScored?: InfrastructureCounts;
   wallMs: number;
+}
+
+/**
+ * The trainer's block of summary.json from the evaluation engine's summary (hdpo-eval's numbers: accuracy over the
+ * scored tasks, tool-use rates per tool-necessity label) and its failed rollouts, in task order.
+ */
+export function evalResult(summary: Summary, failed: readonly FailedItem[], wallMs: number): EvalResult {
+  const confusion = summary.toolNecessity?.confusion;
+  const required = confusion?.required ?? { used: 0, notUsed: 0 };
+  const unnecessary = confusion?.unnecessary ?? { used: 0, notUsed: 0 };
+  const nNecessary = required.used + required.notUsed;
+  const nUnnecessary = unnecessary.used + unnecessary.notUsed;
+  return {
+    accuracy: summary.accuracy,
+    toolRateUnnecessary: nUnnecessary === 0 ? null : unnecessary.used / nUnnecessary,
+    toolRateNecessary: nNecessary === 0 ? null : required.used / nNecessary,
+    toolRate: summary.toolUseRate,
+    meanToolCalls: summary.meanToolCalls,
+    accuracyUnnecessary: summary.toolNecessity?.accuracy.unnecessary ?? null,
+    accuracyNecessary: summary.toolNecessity?.accuracy.required ?? null,
+    n: summary.n,
+    nUnnecessary,
+    nNecessary,
+    errors: failed.length,
+    firstError: failed[0]?.error ?? null,
+    notScored: summary.notScored,
+    wallMs,
+  };
 }

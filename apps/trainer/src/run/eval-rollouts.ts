@@ -1,5 +1,5 @@
 import type { Task, ToolNecessity, Trajectory } from "@hdpo/core";
-import type { RolloutScore } from "@hdpo/trainer";
+import type { Prediction } from "@hdpo/evaluation";
 
 /** One evaluation rollout as a line of `DIR/eval/<policy>.jsonl`: the task, the verdict and every turn. */
 export interface EvalRollout {
@@ -19,17 +19,20 @@ export interface EvalRollout {
   turns: { role: "assistant" | "observation"; text: string }[];
 }
 
+/** A rollout of the task at `index`: scored (with its prediction), or failed (none). */
+export interface IndexedRollout {
+  index: number;
+  trajectory: Trajectory;
+  prediction?: Prediction;
+}
+
 /**
  * The per-task record of an evaluation, so that a reader can see why a policy is right or wrong (a tool call with a
  * mistyped number, an answer that does not copy the tool's output) and not only the rates.
  */
-export function evalRollouts(
-  trajectories: readonly Trajectory[],
-  scores: readonly RolloutScore[],
-  tasksById: ReadonlyMap<string, Task>,
-): EvalRollout[] {
-  return trajectories.map((trajectory, i) => {
-    const task = tasksById.get(trajectory.taskId);
+export function evalRollouts(rollouts: readonly IndexedRollout[], tasks: readonly Task[]): EvalRollout[] {
+  return rollouts.map(({ index, trajectory, prediction }) => {
+    const task = tasks[index];
     const template = task?.extraInfo?.template;
     return {
       taskId: trajectory.taskId,
@@ -38,7 +41,7 @@ export function evalRollouts(
       question: task?.question ?? "",
       goldAnswer: task?.answer ?? "",
       answer: trajectory.answer ?? null,
-      correct: scores[i]?.correct ?? false,
+      correct: (prediction?.score ?? 0) > 0,
       toolCalls: trajectory.toolCalls,
       finishReason: trajectory.finishReason,
       error: trajectory.error ?? null,

@@ -8,6 +8,7 @@ import {
 } from "@hdpo/agent-loop/testing";
 import type { Task } from "@hdpo/core";
 import { createJudge, LlmJudge } from "@hdpo/judge";
+import { TurnSeededPolicy } from "@hdpo/trainer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EvaluationSetup, evaluateWithPolicy } from "./evaluate-policy";
 
@@ -131,5 +132,58 @@ describe("evaluateWithPolicy and failing services", () => {
     expect(result.notScored).toEqual({ "tool-server": 0, model: 0, judge: 1 });
     expect(result.n).toBe(5);
     expect(result.accuracy).toBe(1);
+  });
+});
+
+describe("evaluateWithPolicy's rollouts", () => {
+  /** Every choice follows the turn's seed: a tool call or not, the right answer or not, or a failed rollout. */
+  const bySeed = new ScriptedPolicy(({ request, step, question }) => {
+    const task = byQuestion.get(question)!;
+    const seed = request.sampling.seed ?? 0;
+    if (seed % 7 === 0) return new Error(`refused at seed ${seed}`);
+    if (step === 0 && seed % 3 === 0)
+      return `<tool_call>${JSON.stringify({ name: "python", arguments: { code: `print(${seed % 97})` } })}</tool_call>`;
+    return `<answer>${seed % 2 === 0 ? task.answer : "no"}</answer>`;
+  });
+  const many: Task[] = Array.from({ length: 24 }, (_, i) => ({
+    id: `m${i}`,
+    question: `Compute ${i} times 7.`,
+    answer: String(i * 7),
+    toolNecessity: i % 2 === 0 ? "required" : "unnecessary",
+  }));
+
+  it("are seeded by the run seed and the task alone: the same numbers and rollouts at any concurrency", async () => {
+    for (const task of many) byQuestion.set(task.question, task);
+    const server = await startVerlToolTestServer();
+    try {
+      const run = async (concurrency: number) => {
+        const evaluation = await evaluateWithPolicy(
+          new TurnSeededPolicy(bySeed, 11),
+          setup(server.url, { tasks: many, seed: 11, concurrency }),
+        );
+        return { ...evaluation, result: { ...evaluation.result, wallMs: 0 } };
+      };
+      const serial = await run(1);
+      // the tool server's sessions are the trajectories: one per task, named by the seed and the task
+      const sessions = new Set(server.requests.map((r) => r.trajectory_ids[0]));
+      expect([...sessions].every((id) => /^eval-11-m\d+$/.test(id!))).toBe(true);
+      expect(serial.rollouts.map((r) => r.taskId)).toEqual(many.map((t) => t.id));
+      // the seeds give a mix: some tool calls, some right, some refused (a positive control for the comparison)
+      expect(serial.result.errors).toBeGreaterThan(0);
+      expect(serial.result.toolRate).toBeGreaterThan(0);
+      expect(serial.result.accuracy).toBeGreaterThan(0);
+      expect(serial.result.accuracy).toBeLessThan(1);
+      expect(serial.result.firstError).toBe(serial.rollouts.find((r) => r.finishReason === "error")!.error);
+      expect(await run(5)).toEqual(serial);
+      // another seed, another evaluation
+      const other = await evaluateWithPolicy(
+        new TurnSeededPolicy(bySeed, 12),
+        setup(server.url, { tasks: many, seed: 12 }),
+      );
+      expect(other.rollouts).not.toEqual(serial.rollouts);
+    } finally {
+      for (const task of many) byQuestion.delete(task.question);
+      await server.close();
+    }
   });
 });

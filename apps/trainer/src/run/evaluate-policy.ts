@@ -1,26 +1,11 @@
-import { setMaxListeners } from "node:events";
-import {
-  ABORTED_CAUSE,
-  InfrastructureError,
-  InfrastructureFailures,
-  type InfrastructureService,
-  type InfrastructureStop,
-  mapWithConcurrency,
-  runTrajectory,
-  type TrajectoryOptions,
-} from "@hdpo/agent-loop";
-import type { Policy, Task, ToolExecutor, Trajectory } from "@hdpo/core";
+import type { InfrastructureStop, TrajectoryOptions } from "@hdpo/agent-loop";
+import type { Policy, Task, ToolExecutor } from "@hdpo/core";
+import { evaluate, summarize } from "@hdpo/evaluation";
 import type { Judge } from "@hdpo/judge";
 import { type ByteLevelBpeTokenizer, type DecoderModel, LocalPolicy } from "@hdpo/policy";
-import {
-  chatEncoding,
-  type RolloutScore,
-  rolloutMetrics,
-  scoreRollouts,
-  TurnSeededPolicy,
-} from "@hdpo/trainer";
-import type { EvalResult } from "./eval-result";
-import { type EvalRollout, evalRollouts } from "./eval-rollouts";
+import { chatEncoding, TurnSeededPolicy } from "@hdpo/trainer";
+import { type EvalResult, evalResult } from "./eval-result";
+import { type EvalRollout, evalRollouts, type IndexedRollout } from "./eval-rollouts";
 
 /** What an evaluation needs besides the policy. */
 export interface EvaluationSetup {
@@ -45,9 +30,6 @@ export interface PolicyEvaluation {
   /** Set when a service failed `maxInfraFailures` tasks in a row: the evaluation stopped and says nothing. */
   infrastructureStop?: InfrastructureStop;
 }
-
-/** One task's outcome: scored, or not scored because a service failed (or the evaluation stopped). */
-type Outcome = { trajectory: Trajectory; score: RolloutScore } | undefined;
 
 /**
  * One rollout per test task with the in-process policy and the real tools, judged by the rules: accuracy, tool-use
@@ -74,9 +56,11 @@ export type EvaluationEncoding = Pick<
 >;
 
 /**
- * One rollout per test task with `policy`. A rollout that errors is counted, never fatal. A task a failing service
- * (the tool server, the LLM judge) kept from being scored is left out of every number and counted in `notScored`;
- * once one service has failed `maxInfraFailures` tasks in a row, the tasks in flight are abandoned and
+ * One rollout per test task with `policy`, by @hdpo/evaluation's engine (hdpo-eval's). Each task's trajectory id is
+ * `eval-<seed>-<task id>`: with a TurnSeededPolicy the samples depend on the seed and the task alone, not on which
+ * rollout reached the policy first. A rollout that errors is counted, never fatal. A task a failing service (the
+ * tool server, the LLM judge) kept from being scored is left out of every number and counted in `notScored`; once
+ * one service has failed `maxInfraFailures` tasks in a row, the tasks in flight are abandoned and
  * `infrastructureStop` says why.
  */
 export async function evaluateWithPolicy(
@@ -85,68 +69,44 @@ export async function evaluateWithPolicy(
   encoding: EvaluationEncoding = {},
 ): Promise<PolicyEvaluation> {
   const began = performance.now();
-  const tasksById = new Map(setup.tasks.map((task) => [task.id, task]));
-  const infrastructure = new InfrastructureFailures(setup.maxInfraFailures);
-  const stop = new AbortController();
-  setMaxListeners(setup.concurrency * 4 + 16, stop.signal);
-  const outcomes = await mapWithConcurrency(
-    setup.tasks,
-    setup.concurrency,
-    async (task): Promise<Outcome> => {
-      if (stop.signal.aborted) return undefined;
-      try {
-        const trajectory = await runTrajectory(task, {
-          policy,
-          tools: setup.tools,
-          sampling: { temperature: setup.temperature, topP: 1 },
-          maxTurns: setup.maxTurns,
-          maxResponseTokens: setup.maxResponseTokens,
-          maxActionTokens: setup.maxResponseTokens,
-          maxObservationTokens: setup.maxObservationTokens,
-          ...encoding,
-          systemPrompt: setup.systemPrompt,
-          groupId: task.id,
-          rolloutIndex: 0,
-          trajectoryId: `eval-${setup.seed}-${task.id}`,
-          signal: stop.signal,
-        });
-        if (stop.signal.aborted && trajectory.error === ABORTED_CAUSE) return undefined;
-        const used: InfrastructureService[] = trajectory.toolCalls > 0 ? ["tool-server"] : [];
-        infrastructure.succeeded(used);
-        const [score] = await scoreRollouts([trajectory], tasksById, setup.judge);
-        infrastructure.succeeded(["judge"]);
-        return { trajectory, score: score! };
-      } catch (error) {
-        if (!(error instanceof InfrastructureError)) throw error;
-        if (infrastructure.failed(error)) stop.abort();
-        return undefined;
-      }
+  const rolled: IndexedRollout[] = [];
+  const run = await evaluate({
+    tasks: setup.tasks,
+    policy,
+    tools: setup.tools,
+    judge: setup.judge,
+    rollout: (task) => ({
+      sampling: { temperature: setup.temperature, topP: 1 },
+      maxTurns: setup.maxTurns,
+      maxResponseTokens: setup.maxResponseTokens,
+      maxActionTokens: setup.maxResponseTokens,
+      maxObservationTokens: setup.maxObservationTokens,
+      ...encoding,
+      systemPrompt: setup.systemPrompt,
+      groupId: task.id,
+      rolloutIndex: 0,
+      trajectoryId: `eval-${setup.seed}-${task.id}`,
+    }),
+    concurrency: setup.concurrency,
+    maxInfraFailures: setup.maxInfraFailures,
+    judgeOutage: { hint: "check that the LLM judge (judge.baseUrl) is running." },
+    onEvent: (event) => {
+      const { index } = event as { index: number };
+      if (event.type === "scored")
+        rolled.push({ index, trajectory: event.trajectory, prediction: event.prediction });
+      else if (event.type === "failed") rolled.push({ index, trajectory: event.trajectory });
     },
-  );
-  const scored = outcomes.filter((outcome) => outcome !== undefined);
-  const trajectories = scored.map((outcome) => outcome.trajectory);
-  const scores = scored.map((outcome) => outcome.score);
-  const metrics = rolloutMetrics(trajectories, scores, tasksById);
-  const { required, unnecessary } = metrics.byNecessity;
-  const result: EvalResult = {
-    accuracy: metrics.overall.accuracy,
-    toolRateUnnecessary: unnecessary.toolUseRate,
-    toolRateNecessary: required.toolUseRate,
-    toolRate: metrics.overall.toolUseRate,
-    meanToolCalls: metrics.overall.meanToolCalls,
-    accuracyUnnecessary: unnecessary.accuracy,
-    accuracyNecessary: required.accuracy,
-    n: metrics.overall.rollouts,
-    nUnnecessary: unnecessary.rollouts,
-    nNecessary: required.rollouts,
-    errors: metrics.errors,
-    firstError: trajectories.find((t) => t.finishReason === "error")?.error ?? null,
-    notScored: infrastructure.counts(),
-    wallMs: performance.now() - began,
-  };
+  });
+  const summary = summarize(run.predictions, {
+    errorPolicy: setup.judge.errorPolicy,
+    planned: setup.tasks.length,
+    complete: run.predictions.length === setup.tasks.length,
+    notScored: run.notScored,
+  });
+  rolled.sort((a, b) => a.index - b.index);
   return {
-    result,
-    rollouts: evalRollouts(trajectories, scores, tasksById),
-    ...(infrastructure.stop === undefined ? {} : { infrastructureStop: infrastructure.stop }),
+    result: evalResult(summary, run.failed, performance.now() - began),
+    rollouts: evalRollouts(rolled, setup.tasks),
+    ...(run.infrastructureStop === undefined ? {} : { infrastructureStop: run.infrastructureStop }),
   };
 }

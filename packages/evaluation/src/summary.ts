@@ -1,7 +1,7 @@
 import { type InfrastructureCounts, zeroInfrastructureCounts } from "@hdpo/agent-loop";
 import type { ErrorPolicy } from "@hdpo/judge";
-import type { Prediction } from "../run/prediction";
 import { quantile, ratio } from "./percentile";
+import type { Prediction } from "./prediction";
 
 /** Accuracy and tool use of a group of items (the whole run, a category, a necessity label). */
 export interface GroupMetrics {

@@ -1,5 +1,5 @@
 import { type FileHandle, open, readFile, truncate } from "node:fs/promises";
-import { EvaluatorError } from "../evaluator-error";
+import { EvaluationError } from "./evaluation-error";
 import { type Prediction, PredictionSchema } from "./prediction";
 
 /** What a predictions file held when it was opened. */
@@ -13,7 +13,7 @@ export interface PredictionsOnDisk {
  * Reads `predictions.jsonl`: every complete line is a finished item. A last line without its newline is the trace
  * of a run killed mid-write and is cut from the file (that item runs again); a broken complete line is corruption
  * and stops the run rather than being guessed at.
- * @throws EvaluatorError naming the line when a complete line is not a prediction.
+ * @throws EvaluationError naming the line when a complete line is not a prediction.
  */
 export async function readPredictions(
   path: string,
@@ -39,14 +39,14 @@ export async function readPredictions(
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      throw new EvaluatorError(
+      throw new EvaluationError(
         `${path}: line ${index + 1} is not JSON (${(error as Error).message}); the file is corrupt. Remove that line to re-run the item.`,
       );
     }
     const result = PredictionSchema.safeParse(parsed);
     if (!result.success) {
       const issue = result.error.issues[0]!;
-      throw new EvaluatorError(
+      throw new EvaluationError(
         `${path}: line ${index + 1} is not a prediction (${issue.path.join(".")}: ${issue.message}); it was written by another tool or version.`,
       );
     }

@@ -1,30 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Prediction } from "../run/prediction";
-import { accCsv } from "./acc-csv";
 import { quantile } from "./percentile";
 import { summarize } from "./summary";
+import { examplePrediction as item } from "./testing";
 
-function item(id: string, fields: Partial<Prediction> = {}): Prediction {
-  return {
-    id,
-    question: "q",
-    groundTruth: "a",
-    prediction: "a",
-    response: "",
-    verdict: { status: "ok", score: 1, correct: true, decidedBy: "rule", rule: "normalized-exact" },
-    included: true,
-    score: 1,
-    toolCalls: 0,
-    toolCallsByName: {},
-    invalidToolCalls: 0,
-    finishReason: "answer",
-    timings: { totalMs: 100, modelMs: 60, toolMs: 20, judgeMs: 5 },
-    tokens: { prompt: 10, completion: 5, observation: 2 },
-    finishedAt: "2026-01-01T00:00:00.000Z",
-    ...fields,
-  };
-}
 const context = { errorPolicy: "exclude" as const, planned: 4, complete: true };
 const judgeError = {
   verdict: {
@@ -163,12 +142,5 @@ describe("quantile", () => {
     expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95)).toBeCloseTo(9.55, 12);
     expect(quantile([7], 0.95)).toBe(7);
     expect(quantile([], 0.5)).toBeNull();
-  });
-});
-
-describe("acc.csv", () => {
-  it("has VLMEvalKit's split / Overall / per-category columns, quoting awkward names", () => {
-    const s = summarize([item("a", { category: "x, y" }), item("b", { category: "z", score: 0 })], context);
-    expect(accCsv(s)).toBe('split,Overall,"x, y",z\nnone,0.5,1,0\n');
   });
 });

@@ -1,27 +1,19 @@
 import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tempDir } from "../test-support/evaluation-fixture";
 import type { Prediction } from "./prediction";
 import { PredictionsLog, readPredictions } from "./predictions-log";
+import { tempDir } from "./test-support/temp-dir";
+import { examplePrediction } from "./testing";
 
+/** A record with a multi-line, non-ASCII response and several ground truths: what the log must round-trip. */
 function prediction(id: string): Prediction {
-  return {
-    id,
-    question: "q",
+  return examplePrediction(id, {
     groundTruth: ["a", "b"],
-    prediction: "a",
     response: "line one\nline two \u2028 ünïcode",
-    verdict: { status: "ok", score: 1, correct: true, decidedBy: "rule", rule: "normalized-exact" },
-    included: true,
-    score: 1,
-    toolCalls: 0,
-    toolCallsByName: {},
-    invalidToolCalls: 0,
-    finishReason: "answer",
     timings: { totalMs: 1, modelMs: 1, toolMs: 0, judgeMs: 0 },
-    finishedAt: "2026-01-01T00:00:00.000Z",
-  };
+    tokens: undefined,
+  });
 }
 
 describe("predictions.jsonl", () => {
