@@ -33,6 +33,8 @@ export interface TfjsLearnerOptions {
   stateDirectory?: string;
   /** The base model's name in reports (a directory or an id). Default "hdpo-tfjs". */
   baseModel?: string;
+  /** `close()` disposes the model too (a learner that loaded it itself). Default false: the model stays the caller's. */
+  ownsModel?: boolean;
 }
 
 /** The Adam constants fixed when the optimizer is created (tfjs reads only the rate at every step). */
@@ -57,6 +59,7 @@ export class TfjsLearner implements Learner {
   private readonly model: DecoderModel;
   private readonly tokenizer: ByteLevelBpeTokenizer;
   private readonly stateDirectory: string | undefined;
+  private readonly ownsModel: boolean;
   private gradients: tf.NamedTensorMap | undefined;
   private optimizer: { adam: tf.Optimizer; constants: AdamConstants } | undefined;
   private closed = false;
@@ -65,6 +68,7 @@ export class TfjsLearner implements Learner {
     this.model = options.model;
     this.tokenizer = options.tokenizer;
     this.stateDirectory = options.stateDirectory;
+    this.ownsModel = options.ownsModel === true;
     this.info = {
       kind: "tfjs",
       baseModel: options.baseModel ?? "hdpo-tfjs",
@@ -229,13 +233,14 @@ export class TfjsLearner implements Learner {
     return Object.keys(gradients).map((name) => Float32Array.from(gradients[name]!.dataSync()));
   }
 
-  /** Frees the gradients and the optimizer; the model stays with its owner. */
+  /** Frees the gradients and the optimizer, and the model when the learner owns it. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.discardGradients();
     this.optimizer?.adam.dispose();
     this.optimizer = undefined;
+    if (this.ownsModel) this.model.dispose();
   }
 
   private accumulate(grads: tf.NamedTensorMap): void {

@@ -43,6 +43,49 @@ export { sftExample } from "./sft-example";
 export { sftLearningRate } from "./sft-learning-rate";
 export { type SftStepMetrics, sftStep } from "./sft-step";
 export type { TokenSequence } from "./token-sequence";
+export { COMPACT_SYSTEM_PROMPT } from "./train/compact-system-prompt";
+export { configFingerprint } from "./train/config-fingerprint";
+export type { EvalResult } from "./train/eval-result";
+export { type EvaluationSetup, evaluatePolicy, type PolicyEvaluation } from "./train/evaluate-policy";
+export { formatRate } from "./train/format-rate";
+export {
+  isRlStepLine,
+  type MetricsLine,
+  MetricsLog,
+  type RlMetricsLine,
+  type RlStepLine,
+  type SftMetricsLine,
+} from "./train/metrics-log";
+export { PRESET_NAMES, PRESETS, type PresetName } from "./train/presets";
+export {
+  type LoadedRunCheckpoint,
+  loadRunCheckpoint,
+  type RunPosition,
+  saveRunCheckpoint,
+  type TrainingPhase,
+} from "./train/run-checkpoint";
+export {
+  EvalSettingsSchema,
+  parseRunConfig,
+  type RunConfig,
+  type RunConfigInput,
+  RunConfigSchema,
+  RunSettingsSchema,
+  SuiteSettingsSchema,
+} from "./train/run-config";
+export { type RunFiles, runFiles } from "./train/run-files";
+export { beforeAfterTable, type RunSummary } from "./train/run-summary";
+export {
+  describeEval,
+  type LearnerFactory,
+  type LearnerStart,
+  type TrainOptions,
+  type TrainResult,
+  tfjsLearnerFactory,
+  train,
+} from "./train/train";
+export type { TrainEvent, TrainEventListener, TrainPhase } from "./train/train-events";
+export { generateRunSuite, runSystemPrompt, writeRunSuite } from "./train/training-setup";
 export { trainChatTokenizer } from "./train-tokenizer";
 export {
   type AdamSettings,

@@ -6,3 +6,4 @@ export {
   tinyPipeline,
   trainerSystemPrompt,
 } from "./test-fixtures";
+export { TINY_CONFIG } from "./train/tiny-config";

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startVerlToolTestServer } from "@hdpo/agent-loop/testing";
+import { TINY_CONFIG } from "@hdpo/trainer/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TINY_CONFIG } from "../test-support/tiny-config";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
 const tsx = join(repoRoot, "node_modules", ".bin", "tsx");

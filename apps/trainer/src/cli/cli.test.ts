@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TINY_CONFIG } from "@hdpo/trainer/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capturedIo } from "../test-support/captured-io";
-import { TINY_CONFIG } from "../test-support/tiny-config";
 import { main } from "./main";
 import { parseTrainArgs } from "./parse-train-args";
 

@@ -3,14 +3,11 @@ import { JudgeError } from "@hdpo/judge";
 import { TasksError } from "@hdpo/tasks";
 import { TensorBackendError } from "@hdpo/tensor";
 import { ToolsError } from "@hdpo/tools";
-import { TrainerError } from "@hdpo/trainer";
+import { beforeAfterTable, generateRunSuite, runFiles, TrainerError, writeRunSuite } from "@hdpo/trainer";
 import { resolveCommandConfig } from "../config/resolve-run-config";
 import { reproCommand } from "../repro/repro-command";
-import { runFiles } from "../run/run-files";
-import { beforeAfterTable } from "../run/run-summary";
-import { trainRun } from "../run/train-run";
+import { runTraining } from "../run/run-training";
 import type { ProgressStream } from "../run/training-progress";
-import { generateRunSuite, writeRunSuite } from "../run/training-setup";
 import { TrainerAppError } from "../trainer-app-error";
 import { parseTrainArgs } from "./parse-train-args";
 import { USAGE } from "./usage";
@@ -88,7 +85,7 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     throw new TrainerAppError("--resume needs --out DIR, the run to continue.");
   }
   const out = parsed.out ?? defaultOut(preset ?? "custom");
-  const result = await trainRun({
+  const result = await runTraining({
     config,
     out,
     resume: parsed.resume,
@@ -109,7 +106,7 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   io.stdout.write(
     `\n${beforeAfterTable(summary.sft, summary.hdpo)}\n\n` +
       `wall time ${summary.wallTimeS.toFixed(0)} s on ${summary.backend}\n` +
-      `report:  ${summary.report}\nsummary: ${result.files.summary}\n` +
+      `report:  ${result.files.report}\nsummary: ${result.files.summary}\n` +
       `policy:  ${summary.finalCheckpoint} (pnpm serve --checkpoint ${summary.finalCheckpoint})\n`,
   );
   return 0;

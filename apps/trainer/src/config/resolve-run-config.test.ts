@@ -1,10 +1,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PRESETS, parseRunConfig } from "@hdpo/trainer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PRESETS } from "./presets";
 import { resolveRunConfig } from "./resolve-run-config";
-import { parseRunConfig } from "./run-config";
 
 let dir: string;
 beforeAll(async () => {

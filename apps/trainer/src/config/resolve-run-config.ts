@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { PRESET_NAMES, PRESETS, type PresetName, parseRunConfig, type RunConfig } from "@hdpo/trainer";
 import { parse as parseYaml } from "yaml";
 import { TrainerAppError } from "../trainer-app-error";
 import { envSettings } from "./env-config";
 import { isPlainObject, mergeConfig } from "./merge-config";
-import { PRESET_NAMES, PRESETS, type PresetName } from "./presets";
-import { parseRunConfig, type RunConfig } from "./run-config";
 
 /** Where a run's settings come from, lowest precedence first: preset, file, environment, flags. */
 export interface ConfigSources {

@@ -1,5 +1,5 @@
 import { type LineChart, type LineSeries, lineChart } from "@hdpo/plots";
-import { isRlStepLine, type MetricsLine, type RlStepLine, type SftMetricsLine } from "../run/metrics-log";
+import { isRlStepLine, type MetricsLine, type RlStepLine, type SftMetricsLine } from "@hdpo/trainer";
 
 type RlLine = RlStepLine;
 

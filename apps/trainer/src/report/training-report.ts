@@ -3,9 +3,8 @@ import { join } from "node:path";
 import { describeInfrastructureCounts } from "@hdpo/agent-loop";
 import { chartToPng, chartToSvg, escapeHtml } from "@hdpo/plots";
 import { writeFileAtomic } from "@hdpo/policy";
-import type { EvalResult } from "../run/eval-result";
-import type { MetricsLine } from "../run/metrics-log";
-import { formatRate } from "../run/training-progress";
+import type { EvalResult, MetricsLine } from "@hdpo/trainer";
+import { formatRate } from "@hdpo/trainer";
 import { trainingCharts } from "./training-charts";
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1340px}

@@ -1,5 +1,4 @@
-import type { EvalResult } from "../run/eval-result";
-import type { RlStepLine } from "../run/metrics-log";
+import type { EvalResult, RlStepLine } from "@hdpo/trainer";
 import type { ReproMethod, ReproMethodKind } from "./repro-methods";
 import type { ReproRun } from "./run-repro";
 

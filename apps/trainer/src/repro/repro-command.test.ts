@@ -1,10 +1,10 @@
 import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TINY_CONFIG } from "@hdpo/trainer/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main";
 import { capturedIo } from "../test-support/captured-io";
-import { TINY_CONFIG } from "../test-support/tiny-config";
 
 let dir: string;
 beforeAll(async () => {

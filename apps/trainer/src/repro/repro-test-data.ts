@@ -1,6 +1,4 @@
-import type { EvalResult } from "../run/eval-result";
-import type { RlStepLine } from "../run/metrics-log";
-import type { RunSummary } from "../run/run-summary";
+import type { EvalResult, RlStepLine, RunSummary } from "@hdpo/trainer";
 import type { ReproRun } from "./run-repro";
 
 /** Hand-built plain data for the aggregate and claims tests: only the fields they read carry meaning. */
@@ -104,6 +102,7 @@ export function reproRun(numbers: RunNumbers): ReproRun {
     hdpo: evalResult(numbers.final),
     wallTimeS: numbers.wallTimeS ?? 10,
     backend: "wasm",
+    learner: { kind: "tfjs", baseModel: `${dir}/base` },
     seed: numbers.seed,
     preset: null,
     steps: { sft: 6, copyWarmup: 0, rl: numbers.steps?.length ?? 0 },
@@ -111,7 +110,6 @@ export function reproRun(numbers: RunNumbers): ReproRun {
     resumed: false,
     fromSft: numbers.ownSft === true ? null : `study/seed-${numbers.seed}/first`,
     finalCheckpoint: `${dir}/final`,
-    report: `${dir}/report.html`,
     finishedAt: "2026-01-01T00:00:00.000Z",
   };
   return {

@@ -1,4 +1,4 @@
-import type { RunConfig } from "../config/run-config";
+import type { RunConfig } from "@hdpo/trainer";
 import type { ReproAggregates, ReproMetric, ReproMetricStats } from "./aggregate-repro";
 import { formatStat, formatValue, type StatFormat } from "./format-stat";
 import type { MachineInfo } from "./machine-info";

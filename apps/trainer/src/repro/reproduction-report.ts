@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { chartToPng } from "@hdpo/plots";
 import { writeFileAtomic } from "@hdpo/policy";
-import type { RunConfig } from "../config/run-config";
+import type { RunConfig } from "@hdpo/trainer";
 import type { ReproAggregates } from "./aggregate-repro";
 import { type MachineInfo, machineInfo } from "./machine-info";
 import type { ClaimResult } from "./repro-claims";

@@ -1,11 +1,10 @@
 import { access, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { MetricsLog, parseRunConfig } from "@hdpo/trainer";
+import { TINY_CONFIG } from "@hdpo/trainer/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mergeConfig } from "../config/merge-config";
-import { parseRunConfig } from "../config/run-config";
-import { MetricsLog } from "../run/metrics-log";
-import { TINY_CONFIG } from "../test-support/tiny-config";
 import { aggregateRepro } from "./aggregate-repro";
 import { evaluateClaims } from "./repro-claims";
 import { selectReproMethods } from "./repro-methods";

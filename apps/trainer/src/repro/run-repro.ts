@@ -1,12 +1,17 @@
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { RunSummary } from "@hdpo/trainer";
+import {
+  configFingerprint,
+  isRlStepLine,
+  MetricsLog,
+  parseRunConfig,
+  type RlStepLine,
+  type RunConfig,
+  runFiles,
+} from "@hdpo/trainer";
 import { mergeConfig } from "../config/merge-config";
-import { parseRunConfig, type RunConfig } from "../config/run-config";
-import { configFingerprint } from "../run/config-fingerprint";
-import { isRlStepLine, MetricsLog, type RlStepLine } from "../run/metrics-log";
-import { runFiles } from "../run/run-files";
-import type { RunSummary } from "../run/run-summary";
-import { trainRun } from "../run/train-run";
+import { runTraining } from "../run/run-training";
 import type { ProgressStream } from "../run/training-progress";
 import { TrainerAppError } from "../trainer-app-error";
 import type { ReproMethod } from "./repro-methods";
@@ -111,7 +116,7 @@ export async function runRepro(options: RunReproOptions): Promise<ReproResult> {
         await requireSameSettings(dir, config);
         summary = JSON.parse(await readFile(files.summary, "utf8")) as RunSummary;
       } else {
-        const result = await trainRun({
+        const result = await runTraining({
           config,
           out: dir,
           resume: action === "resume",

@@ -104,10 +104,3 @@ export function formatDuration(seconds: number): string {
   if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   return `${s}s`;
 }
-
-/** `42.0%` or `-` for a missing rate. */
-export function formatRate(value: number | null | undefined): string {
-  return value === null || value === undefined || !Number.isFinite(value)
-    ? "-"
-    : `${(value * 100).toFixed(1)}%`;
-}

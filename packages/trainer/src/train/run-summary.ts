@@ -1,6 +1,6 @@
 import type { BackendName } from "@hdpo/tensor";
 import type { EvalResult } from "./eval-result";
-import { formatRate } from "./training-progress";
+import { formatRate } from "./format-rate";
 
 /** `summary.json`: the held-out test split before (SFT) and after (HDPO) RL, plus how the run went. */
 export interface RunSummary {
@@ -9,6 +9,8 @@ export interface RunSummary {
   /** Wall time of the whole run in seconds, summed over resumed sessions. */
   wallTimeS: number;
   backend: BackendName;
+  /** The learner every update went through. */
+  learner: { kind: string; baseModel: string };
   seed: number;
   preset: string | null;
   /** Optimiser steps: SFT on the demonstrations, the copy warm-up before it (`sft.copyWarmupSteps`), HDPO. */
@@ -19,7 +21,6 @@ export interface RunSummary {
   /** The run whose SFT policy this run started from (`--from-sft`), or null when it trained its own. */
   fromSft: string | null;
   finalCheckpoint: string;
-  report: string;
   finishedAt: string;
 }
 

@@ -5,6 +5,8 @@ export function runFiles(out: string) {
   return {
     config: join(out, "config.json"),
     data: join(out, "data"),
+    /** The starting policy (tokenizer and initial weights, Hugging Face layout): what a learner loads first. */
+    base: join(out, "base"),
     metrics: join(out, "metrics.jsonl"),
     report: join(out, "report.html"),
     plots: join(out, "plots"),

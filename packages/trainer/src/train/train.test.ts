@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { decodeSafetensors, loadPolicy } from "@hdpo/policy";
 import { openDataset, readAllTasks } from "@hdpo/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseRunConfig } from "../config/run-config";
-import { TINY_CONFIG } from "../test-support/tiny-config";
 import type { EvalRollout } from "./eval-rollouts";
 import { isRlStepLine, type MetricsLine } from "./metrics-log";
+import { parseRunConfig } from "./run-config";
 import type { RunSummary } from "./run-summary";
-import { type TrainRunResult, trainRun } from "./train-run";
+import { TINY_CONFIG } from "./tiny-config";
+import { type TrainResult, train } from "./train";
+import type { TrainEvent } from "./train-events";
 
 const config = parseRunConfig(TINY_CONFIG);
 let root: string;
@@ -35,26 +36,29 @@ function withoutTimings(line: MetricsLine): unknown {
   return rest;
 }
 
-function finished(result: TrainRunResult): RunSummary {
+function finished(result: TrainResult): RunSummary {
   if (result.status !== "finished") throw new Error(`the run ended ${result.status}`);
   return result.summary;
 }
 
-describe("trainRun", () => {
+describe("train", () => {
   let straight: RunSummary;
   const straightOut = () => join(root, "straight");
 
   beforeAll(async () => {
-    const progress: string[] = [];
+    const events: TrainEvent[] = [];
     straight = finished(
-      await trainRun({
-        config,
-        out: straightOut(),
-        preset: "tiny",
-        progress: { write: (text: string) => progress.push(text), isTTY: false },
-      }),
+      await train({ config, out: straightOut(), preset: "tiny", onEvent: (e) => void events.push(e) }),
     );
-    expect(progress.join("")).toContain("progress hdpo 4/4");
+    // The events tell the run as it went: phases, every step, both evaluations, the checkpoints, the end.
+    const types = events.map((e) => e.type);
+    expect(types.filter((t) => t === "sft-step")).toHaveLength(6);
+    expect(types.filter((t) => t === "rl-step")).toHaveLength(4);
+    expect(
+      events.filter((e) => e.type === "evaluation").map((e) => e.type === "evaluation" && e.policy),
+    ).toEqual(["sft", "hdpo"]);
+    expect(types.filter((t) => t === "checkpoint").length).toBeGreaterThanOrEqual(3);
+    expect(events.at(-1)).toEqual({ type: "finished", summary: straight });
   }, 180_000);
 
   it("writes summary.json with sft and hdpo blocks, every rate in [0, 1]", async () => {
@@ -154,18 +158,8 @@ describe("trainRun", () => {
     expect(rl.filter((l) => l.gradNorm > 0).length).toBeGreaterThanOrEqual(2);
   });
 
-  it("writes report.html with the curves and a PNG per curve", async () => {
-    const html = await readFile(join(straightOut(), "report.html"), "utf8");
-    for (const id of ["sft-loss", "rl-accuracy", "rl-tool-use", "rl-rho", "rl-losses"]) {
-      expect(html).toContain(`data-plot="${id}"`);
-      const png = await readFile(join(straightOut(), "plots", `${id}.png`));
-      expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join("")).toBe("PNG");
-    }
-    expect(html).toContain('data-metric="toolRateUnnecessary"');
-  });
-
   it("refuses to start over a finished run without --resume", async () => {
-    await expect(trainRun({ config, out: straightOut() })).rejects.toThrow(/already holds a run.*--resume/);
+    await expect(train({ config, out: straightOut() })).rejects.toThrow(/already holds a run.*--resume/);
   });
 
   it("a run killed in SFT and again in HDPO, resumed each time, ends exactly where the straight run ends", async () => {
@@ -174,11 +168,11 @@ describe("trainRun", () => {
       if (current === phase && steps === at) throw new Error(`simulated kill after ${phase} step ${at}`);
     };
     // Checkpoints every 2 steps: a kill after step 3 loses step 3, which the resumed run redoes.
-    await expect(trainRun({ config, out, onStep: crash("sft", 3) })).rejects.toThrow(/simulated kill/);
-    await expect(trainRun({ config, out, resume: true, onStep: crash("rl", 3) })).rejects.toThrow(
+    await expect(train({ config, out, onStep: crash("sft", 3) })).rejects.toThrow(/simulated kill/);
+    await expect(train({ config, out, resume: true, onStep: crash("rl", 3) })).rejects.toThrow(
       /simulated kill/,
     );
-    const resumed = finished(await trainRun({ config, out, resume: true }));
+    const resumed = finished(await train({ config, out, resume: true }));
 
     const weights = async (dir: string) =>
       decodeSafetensors(new Uint8Array(await readFile(join(dir, "final", "model.safetensors")))).tensors;
@@ -199,16 +193,19 @@ describe("trainRun", () => {
   it("starts HDPO from another run's SFT policy: same SFT weights, evaluation and SFT lines, its own HDPO", async () => {
     const out = join(root, "from-sft");
     const other = parseRunConfig({ ...TINY_CONFIG, rl: { ...TINY_CONFIG.rl, wTool: 0.3, steps: 2 } });
-    const progress: string[] = [];
+    const notes: string[] = [];
     const forked = finished(
-      await trainRun({
+      await train({
         config: other,
         out,
         fromSft: straightOut(),
-        progress: { write: (text: string) => progress.push(text), isTTY: false },
+        onEvent: (e) => {
+          if (e.type === "note") notes.push(e.message);
+        },
       }),
     );
-    expect(progress.join("")).not.toContain("cold start:");
+    expect(notes.join("\n")).not.toContain("cold start:");
+    expect(notes.join("\n")).toContain("SFT policy from");
     expect(forked.fromSft).toBe(straightOut());
     expect(forked.sft).toEqual(straight.sft);
     const weights = async (dir: string, policy: string) =>
@@ -224,10 +221,10 @@ describe("trainRun", () => {
   it("refuses to start from an SFT trained with other settings, naming them", async () => {
     const other = parseRunConfig({ ...TINY_CONFIG, model: { ...TINY_CONFIG.model, hiddenSize: 32 } });
     await expect(
-      trainRun({ config: other, out: join(root, "from-sft-bad"), fromSft: straightOut() }),
+      train({ config: other, out: join(root, "from-sft-bad"), fromSft: straightOut() }),
     ).rejects.toThrow(/different settings \(model\)/);
     await expect(
-      trainRun({ config, out: join(root, "from-sft-none"), fromSft: join(root, "nowhere") }),
+      train({ config, out: join(root, "from-sft-none"), fromSft: join(root, "nowhere") }),
     ).rejects.toThrow(/no config.json there/);
   });
 });

@@ -1,19 +1,19 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type ByteLevelBpeTokenizer, type DecoderModel, loadPolicy, writeFileAtomic } from "@hdpo/policy";
-import { parseRunConfig, type RunConfig } from "../config/run-config";
-import { TrainerAppError } from "../trainer-app-error";
+import { writeFileAtomic } from "@hdpo/policy";
+import { TrainerError } from "../trainer-error";
 import { sftFingerprint } from "./config-fingerprint";
 import type { EvalResult } from "./eval-result";
 import { MetricsLog, type SftMetricsLine } from "./metrics-log";
+import { parseRunConfig, type RunConfig } from "./run-config";
 import { runFiles } from "./run-files";
 
 /** The SFT policy of another run, with its evaluation and SFT metrics, for a run that starts at HDPO. */
 export interface SftStart {
   /** The run directory it came from (absolute). */
   directory: string;
-  model: DecoderModel;
-  tokenizer: ByteLevelBpeTokenizer;
+  /** Its SFT policy (Hugging Face layout). */
+  policyDirectory: string;
   sftEval: EvalResult;
   sftLines: SftMetricsLine[];
 }
@@ -42,7 +42,7 @@ export async function loadSftStart(runDir: string, config: RunConfig): Promise<S
     );
     if (source.rl.maxObservationTokens !== config.rl.maxObservationTokens)
       differing.push("rl.maxObservationTokens");
-    throw new TrainerAppError(
+    throw new TrainerError(
       `--from-sft ${runDir}: its SFT was trained with different settings (${differing.join(", ")}); ` +
         "start from a run with the same seed, suite, model, tokenizer and sft settings, or drop --from-sft.",
     );
@@ -50,18 +50,17 @@ export async function loadSftStart(runDir: string, config: RunConfig): Promise<S
   const sftEval = JSON.parse(
     await readOrExplain(join(files.sftPolicy, EVALUATION_FILE), runDir, `sft/${EVALUATION_FILE}`),
   ) as EvalResult;
-  const { model, tokenizer } = await loadPolicy(files.sftPolicy);
   const sftLines = (await new MetricsLog(files.metrics).read()).filter(
     (line): line is SftMetricsLine => line.phase === "sft",
   );
-  return { directory: resolve(runDir), model, tokenizer, sftEval, sftLines };
+  return { directory: resolve(runDir), policyDirectory: files.sftPolicy, sftEval, sftLines };
 }
 
 async function readOrExplain(path: string, runDir: string, name: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch {
-    throw new TrainerAppError(
+    throw new TrainerError(
       `--from-sft ${runDir}: no ${name} there; point it at a run directory whose SFT phase has finished.`,
     );
   }

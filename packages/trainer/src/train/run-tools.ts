@@ -5,8 +5,8 @@ import { InfrastructureError, RemoteToolExecutor } from "@hdpo/agent-loop";
 import type { ToolExecutor } from "@hdpo/core";
 import type { Suite } from "@hdpo/tasks";
 import { createTextSearch, createToolRuntime, InProcessToolExecutor } from "@hdpo/tools";
-import type { RunConfig } from "../config/run-config";
-import { TrainerAppError } from "../trainer-app-error";
+import { TrainerError } from "../trainer-error";
+import type { RunConfig } from "./run-config";
 
 /** The tools of a run and how to release them. */
 export interface RunTools {
@@ -20,7 +20,7 @@ export interface RunTools {
  * suite's corpus before any work), or in-process tools — sandboxed Python and a local search over the suite's
  * corpus.
  *
- * @throws TrainerAppError when the tool server does not answer as this run needs.
+ * @throws TrainerError when the tool server does not answer as this run needs.
  */
 export async function createRunTools(config: RunConfig, suite: Suite): Promise<RunTools> {
   const { server, timeoutS } = config.tools;
@@ -76,7 +76,7 @@ async function checkToolServer(tools: ToolExecutor, url: string, suite: Suite): 
     await probeToolServer(tools, url, suite, trajectoryId);
   } catch (error) {
     if (!(error instanceof InfrastructureError)) throw error;
-    throw new TrainerAppError(
+    throw new TrainerError(
       `tools.server ${url} does not answer: ${error.message} ` +
         "Start a tool server there (pnpm tool-server --port PORT) or leave tools.server unset for in-process tools.",
     );
@@ -94,7 +94,7 @@ async function probeToolServer(
 ): Promise<void> {
   const python = await tools.execute(trajectoryId, toolCallText("python", { code: 'print("hdpo", 6 * 7)' }));
   if (!python.text.includes("hdpo 42")) {
-    throw new TrainerAppError(
+    throw new TrainerError(
       `tools.server ${url} did not run a Python call: it answered "${excerpt(python.text)}". ` +
         "Start a tool server there (pnpm tool-server --port PORT) or leave tools.server unset for in-process tools.",
     );
@@ -103,7 +103,7 @@ async function probeToolServer(
   if (document === undefined) return;
   const search = await tools.execute(trajectoryId, toolCallText("search", { query: document.title }));
   if (!search.text.includes(document.title)) {
-    throw new TrainerAppError(
+    throw new TrainerError(
       `tools.server ${url} does not serve this run's search corpus: a search for "${document.title}" answered ` +
         `"${excerpt(search.text)}". Write the suite first (hdpo-train suite --out DIR, same settings) and start ` +
         "the server with --search-provider local --search-corpus DIR/data/corpus.jsonl.",

@@ -2,9 +2,9 @@ import type { Task, ToolExecutor } from "@hdpo/core";
 import type { Judge } from "@hdpo/judge";
 import { generateSuite, type Suite, systemPrompt, writeSuite } from "@hdpo/tasks";
 import { createBuiltinRegistry, openAITools } from "@hdpo/tools";
-import { type ColdStartTrajectory, coldStartTrajectories } from "@hdpo/trainer";
-import type { RunConfig } from "../config/run-config";
+import { type ColdStartTrajectory, coldStartTrajectories } from "../cold-start-trajectories";
 import { COMPACT_SYSTEM_PROMPT } from "./compact-system-prompt";
+import type { RunConfig } from "./run-config";
 import { createRunJudge } from "./run-judge";
 import { createRunTools } from "./run-tools";
 
@@ -62,12 +62,16 @@ export async function writeRunSuite(config: RunConfig, suite: Suite, dataDir: st
 export async function prepareTraining(
   config: RunConfig,
   dataDir: string,
-  options: { coldStart?: boolean } = {},
+  options: { coldStart?: boolean; tools?: ToolExecutor; judge?: Judge } = {},
 ): Promise<TrainingSetup> {
   const suite = generateRunSuite(config);
   const prompt = runSystemPrompt(config);
   await writeRunSuite(config, suite, dataDir);
-  const { tools, close } = await createRunTools(config, suite);
+  // Tools given by the caller stay the caller's to close.
+  const { tools, close } =
+    options.tools !== undefined
+      ? { tools: options.tools, close: async () => undefined }
+      : await createRunTools(config, suite);
   try {
     const trainTasks = textTasks(suite.tasks.train);
     const testTasks = textTasks(suite.tasks.test).slice(0, config.eval.limit);
@@ -87,7 +91,7 @@ export async function prepareTraining(
       trainTasks,
       testTasks,
       tools,
-      judge: createRunJudge(config),
+      judge: options.judge ?? createRunJudge(config),
       systemPrompt: prompt,
       demos,
       close,

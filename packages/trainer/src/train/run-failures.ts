@@ -1,4 +1,4 @@
-import { TrainerAppError } from "../trainer-app-error";
+import { TrainerError } from "../trainer-error";
 import type { EvalResult } from "./eval-result";
 
 /** RL steps in a row that may fail as a whole before the run gives up (a single failure is skipped). */
@@ -11,8 +11,8 @@ export const MAX_CONSECUTIVE_FAILED_STEPS = 3;
 export const DEAD_BACKEND =
   /Aborted\(|table index is out of bounds|memory access out of bounds|Cannot enlarge memory/;
 
-export function deadBackendError(cause: string): TrainerAppError {
-  return new TrainerAppError(
+export function deadBackendError(cause: string): TrainerError {
+  return new TrainerError(
     `the tensor backend failed and cannot go on (${cause}). On wasm this is usually memory: lower ` +
       "rl.miniBatchSize, rl.maxResponseTokens or model.maxPositions, then continue with --resume.",
   );
@@ -23,5 +23,5 @@ export function requireFinished(label: string, result: EvalResult): EvalResult {
   if (result.n > 0) return result;
   const cause = result.firstError ?? "unknown cause";
   if (DEAD_BACKEND.test(cause)) throw deadBackendError(cause);
-  throw new TrainerAppError(`every rollout of the ${label} evaluation failed; the first: ${cause}.`);
+  throw new TrainerError(`every rollout of the ${label} evaluation failed; the first: ${cause}.`);
 }

@@ -1,9 +1,9 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Learner } from "@hdpo/core";
-import { type ByteLevelBpeTokenizer, type DecoderModel, loadPolicy, writeFileAtomic } from "@hdpo/policy";
-import type { EvalResult } from "../run/eval-result";
-import { TrainerAppError } from "../trainer-app-error";
+import { writeFileAtomic } from "@hdpo/policy";
+import { TrainerError } from "../trainer-error";
+import type { EvalResult } from "./eval-result";
 
 /** The training phases a checkpoint can be taken in. */
 export type TrainingPhase = "sft" | "rl";
@@ -34,12 +34,10 @@ interface Pointer {
 const POINTER = "latest.json";
 const NAME = /^(sft|rl)-\d{6}$/;
 
-/** A loaded checkpoint: the learner state to restore, the policy saved in it, and the position. */
+/** A checkpoint to continue from: the learner's state and the run's position. */
 export interface LoadedRunCheckpoint {
-  /** The learner state (a folder for the tfjs learner): `learner.loadState(directory)` continues from it. */
-  directory: string;
-  model: DecoderModel;
-  tokenizer: ByteLevelBpeTokenizer;
+  /** What the learner saved (a folder for the tfjs learner, a `tinker://` path for a remote one). */
+  learnerState: string;
   position: RunPosition;
 }
 
@@ -69,7 +67,7 @@ export async function saveRunCheckpoint(
   return learnerState;
 }
 
-/** The latest checkpoint under `root`, or undefined when there is none. Call `useBackend` first. */
+/** The latest checkpoint under `root`, or undefined when there is none. */
 export async function loadRunCheckpoint(root: string): Promise<LoadedRunCheckpoint | undefined> {
   let text: string;
   try {
@@ -79,12 +77,11 @@ export async function loadRunCheckpoint(root: string): Promise<LoadedRunCheckpoi
   }
   const pointer = parsePointer(text);
   if (pointer === undefined) {
-    throw new TrainerAppError(
+    throw new TrainerError(
       `${join(root, POINTER)} is damaged or from an older hdpo-train; delete the checkpoints folder to start over.`,
     );
   }
-  const { model, tokenizer } = await loadPolicy(pointer.learnerState);
-  return { directory: pointer.learnerState, model, tokenizer, position: pointer.position };
+  return { learnerState: pointer.learnerState, position: pointer.position };
 }
 
 function parsePointer(text: string): Pointer | undefined {

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   describeInfrastructureCounts,
@@ -7,43 +7,38 @@ import {
   SERVICE_LABELS,
   zeroInfrastructureCounts,
 } from "@hdpo/agent-loop";
-import type { LearnerAdamParams } from "@hdpo/core";
+import type { Learner, LearnerAdamParams, ToolExecutor } from "@hdpo/core";
+import type { Judge } from "@hdpo/judge";
 import { TfjsLearner } from "@hdpo/learner";
-import { type ByteLevelBpeTokenizer, type DecoderModel, loadPolicy, writeFileAtomic } from "@hdpo/policy";
+import { ByteLevelBpeTokenizer, loadPolicy, savePolicy, writeFileAtomic } from "@hdpo/policy";
 import { writeJsonl } from "@hdpo/tasks";
 import { type BackendName, useBackend } from "@hdpo/tensor";
-import {
-  type AdamSettings,
-  type CopySource,
-  chatEncoding,
-  conversationMessages,
-  copySequences,
-  copySource,
-  createModel,
-  DEFAULT_COPY_SEQUENCE_OPTIONS,
-  type RlState,
-  rlStep,
-  sftBatch,
-  sftExample,
-  sftLearningRate,
-  sftStep,
-  type TokenSequence,
-  trainChatTokenizer,
-} from "@hdpo/trainer";
+import { chatEncoding } from "../chat-encoding";
+import { conversationMessages } from "../conversation";
+import { type CopySource, copySequences, copySource, DEFAULT_COPY_SEQUENCE_OPTIONS } from "../copy-sequences";
+import { createModel } from "../model-from-config";
+import { type RlState, rlStep } from "../rl-step";
+import { sftBatch } from "../sft-batch";
+import { sftExample } from "../sft-example";
+import { sftLearningRate } from "../sft-learning-rate";
+import { sftStep } from "../sft-step";
+import type { TokenSequence } from "../token-sequence";
+import { trainChatTokenizer } from "../train-tokenizer";
+import { type AdamSettings, checkRlSettings } from "../trainer-config";
+import { TrainerError } from "../trainer-error";
+import { configFingerprint } from "./config-fingerprint";
+import type { EvalResult } from "./eval-result";
+import type { EvalRollout } from "./eval-rollouts";
+import { type EvaluationSetup, evaluatePolicy, type PolicyEvaluation } from "./evaluate-policy";
+import { formatRate } from "./format-rate";
+import { MetricsLog, type SftMetricsLine } from "./metrics-log";
 import {
   type LoadedRunCheckpoint,
   loadRunCheckpoint,
   type RunPosition,
   saveRunCheckpoint,
-} from "../checkpoint/run-checkpoint";
-import type { RunConfig } from "../config/run-config";
-import { writeTrainingReport } from "../report/training-report";
-import { TrainerAppError } from "../trainer-app-error";
-import { configFingerprint } from "./config-fingerprint";
-import type { EvalResult } from "./eval-result";
-import type { EvalRollout } from "./eval-rollouts";
-import { type EvaluationSetup, evaluatePolicy, type PolicyEvaluation } from "./evaluate-policy";
-import { MetricsLog, type SftMetricsLine } from "./metrics-log";
+} from "./run-checkpoint";
+import type { RunConfig } from "./run-config";
 import {
   DEAD_BACKEND,
   deadBackendError,
@@ -52,12 +47,30 @@ import {
 } from "./run-failures";
 import { type RunFiles, runFiles } from "./run-files";
 import type { RunSummary } from "./run-summary";
-import { loadSftStart, type SftStart, saveSftEvaluation } from "./start-from-sft";
-import { formatRate, type ProgressStream, TrainingProgress } from "./training-progress";
+import { loadSftStart, saveSftEvaluation } from "./start-from-sft";
+import type { TrainEvent, TrainEventListener } from "./train-events";
 import { prepareTraining, type TrainingSetup } from "./training-setup";
 
-/** Options of {@link trainRun}. */
-export interface TrainRunOptions {
+/** Where a learner starts: a Hugging Face folder with the starting weights and the tokenizer. */
+export interface LearnerStart {
+  /** The starting policy (the run's `base/` folder, or the SFT policy for a KL reference). */
+  baseDirectory: string;
+  tokenizer: ByteLevelBpeTokenizer;
+  /** Where the learner may keep states it saves (the run's `checkpoints/` folder). */
+  stateDirectory: string;
+}
+
+/** Makes the learner a run trains through. */
+export type LearnerFactory = (start: LearnerStart) => Promise<Learner>;
+
+/** The embedded default: the in-process tfjs learner over the starting policy, on the active backend. */
+export const tfjsLearnerFactory: LearnerFactory = async ({ baseDirectory, stateDirectory }) => {
+  const { model, tokenizer } = await loadPolicy(baseDirectory);
+  return new TfjsLearner({ model, tokenizer, stateDirectory, baseModel: baseDirectory, ownsModel: true });
+};
+
+/** Options of {@link train}. */
+export interface TrainOptions {
   config: RunConfig;
   /** The run directory. */
   out: string;
@@ -71,9 +84,14 @@ export interface TrainRunOptions {
   fromSft?: string;
   /** The preset the config started from, recorded in summary.json. */
   preset?: string;
-  /** Progress and notes (stderr in the CLI); none when omitted. */
-  progress?: ProgressStream;
-  quiet?: boolean;
+  /** The learner every update goes through. Default: the in-process tfjs learner (`tfjsLearnerFactory`). */
+  learner?: LearnerFactory;
+  /** The tools of the rollouts. Default: the config's (in process, or `tools.server`). */
+  tools?: ToolExecutor;
+  /** The judge of every verdict. Default: the config's (rules, or an LLM judge with `judge.baseUrl`). */
+  judge?: Judge;
+  /** Progress, evaluations, checkpoints and the end, as they happen. */
+  onEvent?: TrainEventListener;
   /** Stops after the current step, writing a checkpoint first (Ctrl-C in the CLI). */
   signal?: AbortSignal;
   /** Called after every step; a throw ends the run as a crash would (tests use it to kill a run mid-way). */
@@ -81,34 +99,38 @@ export interface TrainRunOptions {
 }
 
 /** How a run ended. */
-export type TrainRunResult =
+export type TrainResult =
   | { status: "finished"; summary: RunSummary; files: RunFiles }
   | { status: "interrupted"; position: RunPosition; files: RunFiles };
 
 /** Everything that changes while the run trains. */
 interface LiveRun {
-  model: DecoderModel;
   tokenizer: ByteLevelBpeTokenizer;
-  /** Where every update happens: the in-process tfjs learner over `model`. */
-  learner: TfjsLearner;
+  /** Where every update happens, and the rollouts' sampler. */
+  learner: Learner;
   position: RunPosition;
   sessionStartedAt: number;
   elapsedBeforeMs: number;
 }
 
 /**
- * The main job: suite → cold start → tokenizer and model → SFT → evaluation → HDPO RL → evaluation, with
- * metrics.jsonl, progress, checkpoints (atomic, every `run.checkpointEvery` steps), report.html with curves, and
- * summary.json plus the final policy (Hugging Face layout) in `out/final`. With `resume`, it continues from the
- * latest checkpoint and ends where an uninterrupted run ends: batches and samples derive from (seed, step).
+ * The main job: suite → cold start → tokenizer and model → SFT → evaluation → HDPO RL → evaluation, every update
+ * through a `Learner`, with metrics.jsonl, checkpoints (every `run.checkpointEvery` steps: the learner's state and
+ * the run's position), the evaluations' rollouts, summary.json and the final policy (Hugging Face layout) in
+ * `out/final`, reporting through `onEvent`. With `resume`, it continues from the latest checkpoint and ends where an
+ * uninterrupted run ends: batches and samples derive from (seed, step).
+ *
+ * @throws TrainerError with one line for what stops a run (a config that does not fit the run folder, a service
+ * that keeps failing, a dead tensor backend); the last checkpoint stays, so `resume` continues after the fix.
  */
-export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
+export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config, out } = options;
+  checkRlSettings(config.rl);
   const files = runFiles(out);
-  const progress = new TrainingProgress(options.progress ?? { write: () => undefined }, {
-    quiet: options.quiet === true || options.progress === undefined,
-    lineIntervalS: config.run.progressIntervalS,
-  });
+  const emit = async (event: TrainEvent): Promise<void> => {
+    await options.onEvent?.(event);
+  };
+  const note = (message: string): Promise<void> => emit({ type: "note", message });
   const sessionStartedAt = performance.now();
   const backend: BackendName = await useBackend(config.backend);
   await mkdir(out, { recursive: true });
@@ -116,8 +138,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const checkpoint = options.resume === true ? await loadRunCheckpoint(files.checkpoints) : undefined;
   if (checkpoint === undefined) await refuseExistingRun(out, files);
   if (checkpoint !== undefined && checkpoint.position.configFingerprint !== configFingerprint(config)) {
-    throw new TrainerAppError(
-      `the checkpoint in ${checkpoint.directory} was written with a different config; resume with the same ` +
+    throw new TrainerError(
+      `the checkpoint in ${files.checkpoints} was written with a different config; resume with the same ` +
         "config (only step counts, run, eval and backend settings may change) or start a new --out.",
     );
   }
@@ -130,14 +152,18 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       : undefined;
   // The demonstrations serve the tokenizer and SFT only.
   const coldStart = checkpoint === undefined ? start === undefined : checkpoint.position.phase === "sft";
-  progress.note(
+  await note(
     `hdpo-train: backend ${backend}; preparing the suite, the tools${coldStart ? " and the cold start" : ""}…`,
   );
-  const setup = await prepareTraining(config, files.data, { coldStart });
+  const setup = await prepareTraining(config, files.data, {
+    coldStart,
+    ...(options.tools !== undefined ? { tools: options.tools } : {}),
+    ...(options.judge !== undefined ? { judge: options.judge } : {}),
+  });
   let live: LiveRun | undefined;
   try {
     const withTools = setup.demos.filter((d) => d.trajectory.toolCalls > 0).length;
-    progress.note(
+    await note(
       `suite: ${setup.trainTasks.length} train / ${setup.testTasks.length} test text tasks; ` +
         (coldStart
           ? `cold start: ${setup.demos.length} trajectories, ${formatRate(withTools / Math.max(1, setup.demos.length))} call a tool`
@@ -145,8 +171,28 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
             ? `SFT policy from ${options.fromSft}`
             : "resuming HDPO"),
     );
-    live = await startPolicy(config, setup, checkpoint, sessionStartedAt, start, files);
-    if (checkpoint !== undefined) await live.learner.loadState(checkpoint.directory);
+    const learnerFactory = options.learner ?? tfjsLearnerFactory;
+    if (checkpoint === undefined) await writeBase(config, setup, files, start?.policyDirectory);
+    const tokenizer = await readTokenizer(files.base);
+    live = {
+      tokenizer,
+      learner: await learnerFactory({
+        baseDirectory: files.base,
+        tokenizer,
+        stateDirectory: files.checkpoints,
+      }),
+      position: checkpoint?.position ?? {
+        phase: start === undefined ? "sft" : "rl",
+        step: 0,
+        seed: config.seed,
+        elapsedMs: 0,
+        configFingerprint: configFingerprint(config),
+        ...(start !== undefined ? { sftEval: start.sftEval, fromSft: start.directory } : {}),
+      },
+      sessionStartedAt,
+      elapsedBeforeMs: checkpoint?.position.elapsedMs ?? 0,
+    };
+    if (checkpoint !== undefined) await live.learner.loadState(checkpoint.learnerState);
     if (checkpoint === undefined) {
       await metricsLog.reset();
       if (start !== undefined) {
@@ -160,9 +206,19 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         phase === "sft" ? step : config.sft.copyWarmupSteps + config.sft.steps,
         phase === "rl" ? step : 0,
       );
-      progress.note(`resuming from ${checkpoint.directory} (${phase} step ${step})`);
+      await note(`resuming from ${checkpoint.learnerState} (${phase} step ${step})`);
     }
-    const context: PhaseContext = { config, files, setup, live, metricsLog, progress, options, checkpoint };
+    const context: PhaseContext = {
+      config,
+      files,
+      setup,
+      live,
+      metricsLog,
+      options,
+      checkpoint,
+      emit,
+      learnerFactory,
+    };
 
     if (live.position.phase === "sft") {
       const stopped = await runSft(context);
@@ -171,27 +227,22 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     const stopped = await runRl(context);
     if (stopped) return { status: "interrupted", position: live.position, files };
 
-    progress.note("evaluating the HDPO policy on the held-out test split…");
-    const hdpoEvaluation = await evaluatePolicy(live.model, live.tokenizer, evaluationSetup(config, setup));
+    await note("evaluating the HDPO policy on the held-out test split…");
+    const hdpoEvaluation = await evaluatePolicy(live.learner, live.tokenizer, evaluationSetup(config, setup));
     await writeEvalRollouts(files, "hdpo", hdpoEvaluation.rollouts);
     requireServices("HDPO", hdpoEvaluation, out);
     const hdpo = requireFinished("HDPO", hdpoEvaluation.result);
+    await emit({ type: "evaluation", policy: "hdpo", result: hdpo });
     const sft = live.position.sftEval!;
     await live.learner.exportWeights(files.finalPolicy);
     const lines = await metricsLog.read();
     const failedRlSteps = lines.filter((l) => l.phase === "rl" && "failed" in l).length;
-    const report = await writeTrainingReport(out, lines, {
-      title: `hdpo-train: ${out}`,
-      status: `finished: SFT ${config.sft.steps} steps${config.sft.copyWarmupSteps > 0 ? ` after ${config.sft.copyWarmupSteps} of copy warm-up` : ""}, HDPO ${config.rl.steps} steps, backend ${backend}`,
-      sft,
-      hdpo,
-      config,
-    });
     const summary: RunSummary = {
       sft,
       hdpo,
       wallTimeS: (live.elapsedBeforeMs + performance.now() - sessionStartedAt) / 1000,
       backend,
+      learner: { kind: live.learner.info.kind, baseModel: live.learner.info.baseModel },
       seed: config.seed,
       preset: options.preset ?? null,
       steps: { sft: config.sft.steps, copyWarmup: config.sft.copyWarmupSteps, rl: config.rl.steps },
@@ -199,13 +250,12 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       resumed: checkpoint !== undefined,
       fromSft: live.position.fromSft ?? null,
       finalCheckpoint: files.finalPolicy,
-      report,
       finishedAt: new Date().toISOString(),
     };
     await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+    await emit({ type: "finished", summary });
     return { status: "finished", summary, files };
   } finally {
-    progress.finish();
     await live?.learner.close();
     await setup.close();
   }
@@ -214,73 +264,48 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
 async function refuseExistingRun(out: string, files: RunFiles): Promise<void> {
   const entries = await readdir(out);
   if (entries.includes("checkpoints") || entries.includes("summary.json")) {
-    throw new TrainerAppError(
+    throw new TrainerError(
       `${out} already holds a run (${files.checkpoints} or ${files.summary}); pass --resume to continue it or choose another --out.`,
     );
   }
 }
 
 /**
- * The policy to train: from the checkpoint, from another run's SFT policy (HDPO step 0), or a tokenizer trained
- * on the demos and a fresh model.
+ * `out/base`: the policy the run starts from — another run's SFT policy (`--from-sft`), or a tokenizer trained on the
+ * demonstrations and a fresh model — in Hugging Face layout, so that any learner can load it and a resume finds the
+ * tokenizer there.
  */
-async function startPolicy(
+async function writeBase(
   config: RunConfig,
   setup: TrainingSetup,
-  checkpoint: LoadedRunCheckpoint | undefined,
-  sessionStartedAt: number,
-  start: SftStart | undefined,
   files: RunFiles,
-): Promise<LiveRun> {
-  const learnerFor = (model: DecoderModel, tokenizer: ByteLevelBpeTokenizer): TfjsLearner =>
-    new TfjsLearner({ model, tokenizer, stateDirectory: files.checkpoints });
-  if (checkpoint !== undefined) {
-    return {
-      model: checkpoint.model,
-      tokenizer: checkpoint.tokenizer,
-      learner: learnerFor(checkpoint.model, checkpoint.tokenizer),
-      position: checkpoint.position,
-      sessionStartedAt,
-      elapsedBeforeMs: checkpoint.position.elapsedMs,
-    };
-  }
-  if (start !== undefined) {
-    return {
-      model: start.model,
-      tokenizer: start.tokenizer,
-      learner: learnerFor(start.model, start.tokenizer),
-      position: {
-        phase: "rl",
-        step: 0,
-        seed: config.seed,
-        elapsedMs: 0,
-        configFingerprint: configFingerprint(config),
-        sftEval: start.sftEval,
-        fromSft: start.directory,
-      },
-      sessionStartedAt,
-      elapsedBeforeMs: 0,
-    };
+  sftPolicy: string | undefined,
+): Promise<void> {
+  if (sftPolicy !== undefined) {
+    const { model, tokenizer } = await loadPolicy(sftPolicy);
+    await savePolicy(files.base, { model, tokenizer });
+    model.dispose();
+    return;
   }
   const tokenizer = trainChatTokenizer(
     setup.demos.map((d) => conversationMessages(d.prompt, d.trajectory.turns)),
     config.tokenizer,
   );
   const model = createModel(config.model, tokenizer);
-  return {
-    model,
-    tokenizer,
-    learner: learnerFor(model, tokenizer),
-    position: {
-      phase: "sft",
-      step: 0,
-      seed: config.seed,
-      elapsedMs: 0,
-      configFingerprint: configFingerprint(config),
-    },
-    sessionStartedAt,
-    elapsedBeforeMs: 0,
-  };
+  await savePolicy(files.base, { model, tokenizer });
+  model.dispose();
+}
+
+async function readTokenizer(baseDirectory: string): Promise<ByteLevelBpeTokenizer> {
+  let text: string;
+  try {
+    text = await readFile(join(baseDirectory, "tokenizer.json"), "utf8");
+  } catch {
+    throw new TrainerError(
+      `${baseDirectory}/tokenizer.json is missing; this run folder predates the learner seam or is damaged — start a new --out.`,
+    );
+  }
+  return ByteLevelBpeTokenizer.fromTokenizerJson(JSON.parse(text));
 }
 
 interface PhaseContext {
@@ -289,9 +314,10 @@ interface PhaseContext {
   setup: TrainingSetup;
   live: LiveRun;
   metricsLog: MetricsLog;
-  progress: TrainingProgress;
-  options: TrainRunOptions;
+  options: TrainOptions;
   checkpoint: LoadedRunCheckpoint | undefined;
+  emit: (event: TrainEvent) => Promise<void>;
+  learnerFactory: LearnerFactory;
 }
 
 function evaluationSetup(config: RunConfig, setup: TrainingSetup): EvaluationSetup {
@@ -313,20 +339,20 @@ function evaluationSetup(config: RunConfig, setup: TrainingSetup): EvaluationSet
 /**
  * Stops the run when a service kept failing during an evaluation: its numbers would describe the outage, not the
  * policy. The checkpoint before the evaluation is kept, so `--resume` evaluates again.
- * @throws TrainerAppError with one line naming the service.
+ * @throws TrainerError with one line naming the service.
  */
 function requireServices(label: string, evaluation: PolicyEvaluation, out: string): void {
   const stop = evaluation.infrastructureStop;
   const notScored = describeInfrastructureCounts(evaluation.result.notScored ?? zeroInfrastructureCounts());
   const resume = `Fix it, then continue with: hdpo-train run --resume --out ${out} (same config flags).`;
   if (stop !== undefined) {
-    throw new TrainerAppError(
+    throw new TrainerError(
       `the ${label} evaluation stopped: ${describeInfrastructureStop(stop, "test tasks were not scored")}. ${resume}`,
     );
   }
   // Fewer tasks than the threshold, all lost to a service: nothing to report either.
   if (evaluation.result.n === 0 && notScored !== "") {
-    throw new TrainerAppError(
+    throw new TrainerError(
       `no test task of the ${label} evaluation could be scored because a service failed: ${notScored}. ${resume}`,
     );
   }
@@ -348,20 +374,18 @@ function checkpointDue(completed: number, total: number, every: number): boolean
 }
 
 async function writeCheckpoint(context: PhaseContext, status: string): Promise<void> {
-  const { live, files, config } = context;
+  const { live, files } = context;
   live.position.elapsedMs = live.elapsedBeforeMs + performance.now() - live.sessionStartedAt;
-  await saveRunCheckpoint(files.checkpoints, { learner: live.learner, position: live.position });
-  await writeTrainingReport(context.options.out, await context.metricsLog.read(), {
-    title: `hdpo-train: ${context.options.out}`,
-    status,
-    ...(live.position.sftEval !== undefined ? { sft: live.position.sftEval } : {}),
-    config,
+  const learnerState = await saveRunCheckpoint(files.checkpoints, {
+    learner: live.learner,
+    position: live.position,
   });
+  await context.emit({ type: "checkpoint", status, position: { ...live.position }, learnerState });
 }
 
 /** SFT on the cold-start demos; resolves true when stopped by the signal. */
 async function runSft(context: PhaseContext): Promise<boolean> {
-  const { config, setup, live, progress, metricsLog, options } = context;
+  const { config, setup, live, metricsLog, options } = context;
   const encoding = chatEncoding(live.tokenizer);
   const examples: TokenSequence[] = [];
   let tooLong = 0;
@@ -371,26 +395,30 @@ async function runSft(context: PhaseContext): Promise<boolean> {
     else examples.push(example);
   }
   if (tooLong > 0) {
-    progress.note(`sft: ${tooLong} demonstrations are longer than model.maxPositions and are left out`);
+    await context.emit({
+      type: "note",
+      message: `sft: ${tooLong} demonstrations are longer than model.maxPositions and are left out`,
+    });
   }
   const copySources = copySource(examples.map((e) => [...e.promptIds, ...e.ids]));
   const warmup = config.sft.copyWarmupSteps;
   const total = warmup + config.sft.steps;
-  progress.startPhase("sft", total, live.position.step);
+  await context.emit({ type: "phase-start", phase: "sft", total, completed: live.position.step });
   for (let step = live.position.step; step < total; step++) {
     const began = performance.now();
-    const line =
+    const metrics =
       step < warmup
         ? await copyWarmupStep(context, copySources, step)
         : await demonstrationStep(context, { examples, copySources }, step - warmup);
-    await metricsLog.append({
+    const line: SftMetricsLine = {
       phase: "sft",
       step,
-      ...line,
+      ...metrics,
       timings: { totalMs: performance.now() - began },
-    });
+    };
+    await metricsLog.append(line);
     live.position.step = step + 1;
-    progress.step(step + 1, [`loss ${line.loss.toFixed(3)}`]);
+    await context.emit({ type: "sft-step", completed: step + 1, total, line });
     const stop = options.signal?.aborted === true;
     if (checkpointDue(step + 1, total, config.run.checkpointEvery) || stop) {
       await writeCheckpoint(context, `SFT step ${step + 1} of ${total}`);
@@ -451,16 +479,21 @@ async function copyWarmupStep(
 
 /** The SFT evaluation (once), then HDPO RL; resolves true when stopped by the signal. */
 async function runRl(context: PhaseContext): Promise<boolean> {
-  const { config, setup, live, progress, metricsLog, options, files } = context;
-  let reference: { model: DecoderModel; learner: TfjsLearner } | undefined;
+  const { config, setup, live, metricsLog, options, files, emit } = context;
+  let reference: Learner | undefined;
   try {
     if (live.position.phase === "sft") {
-      progress.note("evaluating the SFT policy on the held-out test split…");
-      const sftEvaluation = await evaluatePolicy(live.model, live.tokenizer, evaluationSetup(config, setup));
+      await emit({ type: "note", message: "evaluating the SFT policy on the held-out test split…" });
+      const sftEvaluation = await evaluatePolicy(
+        live.learner,
+        live.tokenizer,
+        evaluationSetup(config, setup),
+      );
       await writeEvalRollouts(files, "sft", sftEvaluation.rollouts);
       requireServices("SFT", sftEvaluation, options.out);
       const sftEval = requireFinished("SFT", sftEvaluation.result);
-      progress.note(describeEval("SFT", sftEval));
+      await emit({ type: "evaluation", policy: "sft", result: sftEval });
+      await emit({ type: "note", message: describeEval("SFT", sftEval) });
       await live.learner.exportWeights(files.sftPolicy);
       await saveSftEvaluation(files.sftPolicy, sftEval);
       // HDPO starts with a fresh optimizer: the SFT weights, without SFT's Adam moments.
@@ -469,11 +502,14 @@ async function runRl(context: PhaseContext): Promise<boolean> {
       await writeCheckpoint(context, "SFT done; HDPO starting");
     }
     if (config.rl.klCoef > 0) {
-      const { model, tokenizer } = await loadPolicy(files.sftPolicy);
-      reference = { model, learner: new TfjsLearner({ model, tokenizer }) };
+      reference = await context.learnerFactory({
+        baseDirectory: files.sftPolicy,
+        tokenizer: live.tokenizer,
+        stateDirectory: join(files.checkpoints, "reference"),
+      });
     }
     const tasks = setup.trainTasks;
-    progress.startPhase("hdpo", config.rl.steps, live.position.step);
+    await emit({ type: "phase-start", phase: "hdpo", total: config.rl.steps, completed: live.position.step });
     let consecutiveFailures = 0;
     for (let step = live.position.step; step < config.rl.steps; step++) {
       const state: RlState = {
@@ -485,20 +521,15 @@ async function runRl(context: PhaseContext): Promise<boolean> {
         systemPrompt: setup.systemPrompt,
         seed: config.seed,
         step,
-        ...(reference !== undefined ? { reference: reference.learner } : {}),
+        ...(reference !== undefined ? { reference } : {}),
       };
       const began = performance.now();
       let failure: string | undefined;
       try {
         const { metrics, trajectories } = await rlStep(state, config.rl);
-        await metricsLog.append({ phase: "rl", ...metrics });
-        progress.step(step + 1, [
-          `acc ${formatRate(metrics.accuracy)}`,
-          `tool unnec ${formatRate(metrics.byNecessity.unnecessary.toolUseRate)}`,
-          `nec ${formatRate(metrics.byNecessity.required.toolUseRate)}`,
-          `rho ${metrics.rho.toFixed(2)}`,
-          `loss ${metrics.loss.toFixed(4)}`,
-        ]);
+        const line = { phase: "rl" as const, ...metrics };
+        await metricsLog.append(line);
+        await emit({ type: "rl-step", completed: step + 1, total: config.rl.steps, line });
         // A step where every rollout crashed trained nothing: it counts towards the streak of failures.
         if (metrics.rollouts > 0 && metrics.errors === metrics.rollouts) {
           failure = `all ${metrics.rollouts} rollouts failed; the first: ${trajectories[0]?.error ?? "unknown cause"}`;
@@ -511,27 +542,29 @@ async function runRl(context: PhaseContext): Promise<boolean> {
             context,
             `stopped before HDPO step ${step + 1}: ${SERVICE_LABELS[error.service]} failed`,
           );
-          throw new TrainerAppError(
+          throw new TrainerError(
             `HDPO step ${step + 1} of ${config.rl.steps} stopped, nothing trained on it: ${error.message} ` +
               `The checkpoint after step ${step} is kept: fix it, then continue with: hdpo-train run --resume --out ${options.out} (same config flags).`,
           );
         }
         // One failed step is logged and skipped; a streak ends the run.
         failure = error instanceof Error ? error.message : String(error);
-        await metricsLog.append({
-          phase: "rl",
+        const line = {
+          phase: "rl" as const,
           step,
           failed: failure,
           timings: { totalMs: performance.now() - began },
-        });
+        };
+        await metricsLog.append(line);
+        await emit({ type: "rl-step", completed: step + 1, total: config.rl.steps, line });
       }
       if (failure === undefined) consecutiveFailures = 0;
       else {
         if (DEAD_BACKEND.test(failure)) throw deadBackendError(failure);
         consecutiveFailures++;
-        progress.note(`hdpo step ${step} failed: ${failure}`);
+        await emit({ type: "note", message: `hdpo step ${step} failed: ${failure}` });
         if (consecutiveFailures >= MAX_CONSECUTIVE_FAILED_STEPS) {
-          throw new TrainerAppError(
+          throw new TrainerError(
             `${MAX_CONSECUTIVE_FAILED_STEPS} HDPO steps in a row failed; the last: ${failure}. Fix the cause, then continue with --resume.`,
           );
         }
@@ -545,8 +578,7 @@ async function runRl(context: PhaseContext): Promise<boolean> {
       options.onStep?.("rl", step + 1);
     }
   } finally {
-    await reference?.learner.close();
-    reference?.model.dispose();
+    await reference?.close();
   }
   return false;
 }

@@ -1,4 +1,4 @@
-import type { RunConfigInput } from "../config/run-config";
+import type { RunConfigInput } from "./run-config";
 
 /**
  * A run of a few seconds: a 1-layer width-16 model, 4 train tasks per family, 6 SFT steps (2 of copy warm-up, then 4

@@ -5,10 +5,10 @@ import { decodeSafetensors } from "@hdpo/policy";
 import { createToolServer } from "@hdpo/tool-server";
 import { createToolRuntime } from "@hdpo/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseRunConfig, type RunConfig } from "../config/run-config";
-import { TINY_CONFIG } from "../test-support/tiny-config";
 import type { MetricsLine } from "./metrics-log";
-import { trainRun } from "./train-run";
+import { parseRunConfig, type RunConfig } from "./run-config";
+import { TINY_CONFIG } from "./tiny-config";
+import { train } from "./train";
 
 /**
  * The tiny run on the python family with a longer SFT, so that the policy writes tool calls (the 6-step tiny SFT
@@ -55,13 +55,13 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe("trainRun with a tool server that goes away during HDPO", () => {
+describe("train with a tool server that goes away during HDPO", () => {
   it("stops before training on the outage with one line, keeps the checkpoint, and --resume ends where a healthy run ends", async () => {
     // The positive control: the same run with the server up throughout.
     const healthyServer = await startToolServer(root);
     const straightOut = join(root, "straight");
     try {
-      const straight = await trainRun({ config: configFor(healthyServer.url), out: straightOut });
+      const straight = await train({ config: configFor(healthyServer.url), out: straightOut });
       expect(straight.status).toBe("finished");
     } finally {
       await healthyServer.close();
@@ -73,7 +73,7 @@ describe("trainRun with a tool server that goes away during HDPO", () => {
     const dying = await startToolServer(root);
     const out = join(root, "outage");
     await expect(
-      trainRun({
+      train({
         config: configFor(dying.url),
         out,
         // the server dies after the first HDPO step
@@ -89,7 +89,7 @@ describe("trainRun with a tool server that goes away during HDPO", () => {
 
     const revived = await startToolServer(root);
     try {
-      const resumed = await trainRun({ config: configFor(revived.url), out, resume: true });
+      const resumed = await train({ config: configFor(revived.url), out, resume: true });
       expect(resumed.status).toBe("finished");
     } finally {
       await revived.close();

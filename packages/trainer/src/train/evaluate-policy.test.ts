@@ -8,8 +8,8 @@ import {
 } from "@hdpo/agent-loop/testing";
 import type { Task } from "@hdpo/core";
 import { createJudge, LlmJudge } from "@hdpo/judge";
-import { TurnSeededPolicy } from "@hdpo/trainer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TurnSeededPolicy } from "../turn-seeded-policy";
 import { type EvaluationSetup, evaluateWithPolicy } from "./evaluate-policy";
 
 /** Six tasks: the policy calls python on the "required" ones, then answers; it is right on every task. */

@@ -1,6 +1,6 @@
 import { createJudge, type Judge, LlmJudge } from "@hdpo/judge";
 import { SUITE_NUMERIC_TOLERANCE } from "@hdpo/tasks";
-import type { RunConfig } from "../config/run-config";
+import type { RunConfig } from "./run-config";
 
 /**
  * The judge `config.judge` names: the rule verifiers (with the suite's numeric tolerance) decide what they can; an

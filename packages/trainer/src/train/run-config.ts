@@ -2,14 +2,14 @@ import { DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES } from "@hdpo/agent-loop";
 import type { ErrorPolicy } from "@hdpo/judge";
 import { SUITE_TEMPLATES, TASK_FAMILIES, type TaskFamily } from "@hdpo/tasks";
 import { BACKEND_NAMES } from "@hdpo/tensor";
+import { z } from "zod";
 import {
   ModelSizesSchema,
   RlSettingsSchema,
   SftSettingsSchema,
   TokenizerSettingsSchema,
-} from "@hdpo/trainer";
-import { z } from "zod";
-import { TrainerAppError } from "../trainer-app-error";
+} from "../trainer-config";
+import { TrainerError } from "../trainer-error";
 
 const positiveInt = z.number().int().positive();
 const splitSizes = z.strictObject({
@@ -150,7 +150,7 @@ export type RunConfigInput = z.input<typeof RunConfigSchema>;
 /**
  * Validates a run config and fills in the defaults.
  *
- * @throws TrainerAppError naming every bad field by its path (e.g. `rl.groupSize`) and what it must be.
+ * @throws TrainerError naming every bad field by its path (e.g. `rl.groupSize`) and what it must be.
  */
 export function parseRunConfig(input: unknown, source = "config"): RunConfig {
   const parsed = RunConfigSchema.safeParse(input);
@@ -159,5 +159,5 @@ export function parseRunConfig(input: unknown, source = "config"): RunConfig {
     const path = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
     return `${path}: ${issue.message}`;
   });
-  throw new TrainerAppError(`invalid ${source}: ${problems.join("; ")}.`);
+  throw new TrainerError(`invalid ${source}: ${problems.join("; ")}.`);
 }

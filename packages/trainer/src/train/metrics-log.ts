@@ -1,5 +1,6 @@
 import { appendFile, readFile, writeFile } from "node:fs/promises";
-import type { RlStepMetrics, SftStepMetrics } from "@hdpo/trainer";
+import type { RlStepMetrics } from "../rl-step";
+import type { SftStepMetrics } from "../sft-step";
 
 /** One SFT step as logged: the step's metrics plus its wall time. */
 export interface SftMetricsLine extends SftStepMetrics {

@@ -1,9 +1,10 @@
 import type { InfrastructureStop, TrajectoryOptions } from "@hdpo/agent-loop";
-import type { Policy, Task, ToolExecutor } from "@hdpo/core";
+import type { Learner, Policy, Task, ToolExecutor } from "@hdpo/core";
 import { evaluate, summarize } from "@hdpo/evaluation";
 import type { Judge } from "@hdpo/judge";
-import { type ByteLevelBpeTokenizer, type DecoderModel, LocalPolicy } from "@hdpo/policy";
-import { chatEncoding, TurnSeededPolicy } from "@hdpo/trainer";
+import { type ByteLevelBpeTokenizer, SamplerPolicy } from "@hdpo/policy";
+import { chatEncoding } from "../chat-encoding";
+import { TurnSeededPolicy } from "../turn-seeded-policy";
 import { type EvalResult, evalResult } from "./eval-result";
 import { type EvalRollout, evalRollouts, type IndexedRollout } from "./eval-rollouts";
 
@@ -32,16 +33,20 @@ export interface PolicyEvaluation {
 }
 
 /**
- * One rollout per test task with the in-process policy and the real tools, judged by the rules: accuracy, tool-use
+ * One rollout per test task with the learner's current policy (its sampler) and the real tools, judged by the rules: accuracy, tool-use
  * rate on tool-unnecessary and tool-required tasks, mean T. See {@link evaluateWithPolicy}.
  */
 export async function evaluatePolicy(
-  model: DecoderModel,
+  learner: Learner,
   tokenizer: ByteLevelBpeTokenizer,
   setup: EvaluationSetup,
 ): Promise<PolicyEvaluation> {
   const encoding = chatEncoding(tokenizer);
-  const policy = new TurnSeededPolicy(new LocalPolicy({ model, tokenizer, name: "hdpo-eval" }), setup.seed);
+  const sampler = await learner.samplerForCurrentWeights();
+  const policy = new TurnSeededPolicy(
+    new SamplerPolicy({ sampler, tokenizer, name: "hdpo-eval" }),
+    setup.seed,
+  );
   return evaluateWithPolicy(policy, setup, {
     countTokens: encoding.countTokens,
     encodePrompt: encoding.encodePrompt,

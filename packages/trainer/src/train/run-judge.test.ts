@@ -1,6 +1,6 @@
 import { createTestOpenAIServer } from "@hdpo/agent-loop/testing";
 import { describe, expect, it } from "vitest";
-import { parseRunConfig } from "../config/run-config";
+import { parseRunConfig } from "./run-config";
 import { createRunJudge } from "./run-judge";
 
 describe("createRunJudge", () => {

@@ -5,8 +5,8 @@ import type { Suite } from "@hdpo/tasks";
 import { createToolServer } from "@hdpo/tool-server";
 import { createTextSearch, createToolRuntime, SEARCH_NOT_CONFIGURED_TEXT } from "@hdpo/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseRunConfig } from "../config/run-config";
-import { TINY_CONFIG } from "../test-support/tiny-config";
+import { parseRunConfig } from "./run-config";
+import { TINY_CONFIG } from "./tiny-config";
 import { generateRunSuite, prepareTraining, type TrainingSetup } from "./training-setup";
 
 describe("prepareTraining without the search family", () => {

@@ -1,4 +1,4 @@
-import type { RunConfig } from "../config/run-config";
+import type { RunConfig } from "./run-config";
 
 /**
  * The part of a config a resume must keep: everything that shapes the model, the data and the updates. Step
