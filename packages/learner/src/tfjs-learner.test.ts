@@ -84,7 +84,9 @@ describe("TfjsLearner", () => {
     tf.dispose([scored.logProbs, scored.mask]);
     const [row] = (await learner.forward([datum("hello world, the lazy dog")])).logProbs;
     expect(row).toHaveLength(ids.length - 1);
-    row!.forEach((value, t) => expect(value).toBeCloseTo(expected[t]!, 6));
+    row!.forEach((value, t) => {
+      expect(value).toBeCloseTo(expected[t]!, 6);
+    });
     const [hot] = (await learner.forward([datum("hello world, the lazy dog")], { temperature: 0.5 }))
       .logProbs;
     expect(hot!.some((value, t) => Math.abs(value - row![t]!) > 1e-3)).toBe(true);
@@ -159,7 +161,9 @@ describe("TfjsLearner", () => {
     const after = weightsOf(decayed);
     const keep = 1 - ADAM.learningRate * 0.5;
     after.forEach((values, i) => {
-      values.forEach((value, j) => expect(value).toBeCloseTo(before[i]![j]! * keep, 6));
+      values.forEach((value, j) => {
+        expect(value).toBeCloseTo(before[i]![j]! * keep, 6);
+      });
     });
     await decaying.close();
     decayed.dispose();

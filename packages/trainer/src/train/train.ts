@@ -496,8 +496,9 @@ async function runRl(context: PhaseContext): Promise<boolean> {
       await emit({ type: "note", message: describeEval("SFT", sftEval) });
       await live.learner.exportWeights(files.sftPolicy);
       await saveSftEvaluation(files.sftPolicy, sftEval);
-      // HDPO starts with a fresh optimizer: the SFT weights, without SFT's Adam moments.
-      await live.learner.loadState(files.sftPolicy, { weightsOnly: true });
+      // HDPO starts with a fresh optimizer: the SFT weights, without SFT's Adam moments (a remote learner loads them
+      // into a fresh model, as the Tinker API restores).
+      await live.learner.loadState(await live.learner.saveState("sft-done"), { weightsOnly: true });
       live.position = { ...live.position, phase: "rl", step: 0, sftEval };
       await writeCheckpoint(context, "SFT done; HDPO starting");
     }
