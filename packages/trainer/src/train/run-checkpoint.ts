@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Learner } from "@hdpo/core";
 import { writeFileAtomic } from "@hdpo/policy";
@@ -32,7 +32,9 @@ interface Pointer {
 }
 
 const POINTER = "latest.json";
-const NAME = /^(sft|rl)-\d{6}$/;
+// A checkpoint's name carries the time it was written: a remote learner refuses a state name it already holds, and a
+// resumed run may checkpoint the same step again (e.g. stopping before a step whose predecessor was checkpointed).
+const NAME = /^(sft|rl)-\d{6}-[0-9a-z]+$/;
 
 /** A checkpoint to continue from: the learner's state and the run's position. */
 export interface LoadedRunCheckpoint {
@@ -42,7 +44,7 @@ export interface LoadedRunCheckpoint {
 }
 
 function checkpointName(position: RunPosition): string {
-  return `${position.phase}-${String(position.step).padStart(6, "0")}`;
+  return `${position.phase}-${String(position.step).padStart(6, "0")}-${Date.now().toString(36)}`;
 }
 
 /**
@@ -57,10 +59,12 @@ export async function saveRunCheckpoint(
 ): Promise<string> {
   const name = checkpointName(contents.position);
   const learnerState = await contents.learner.saveState(name);
+  // A remote learner keeps its states elsewhere: the pointer's folder may not exist yet.
+  await mkdir(root, { recursive: true });
   const pointer: Pointer = { checkpoint: name, learnerState, position: contents.position };
   await writeFileAtomic(join(root, POINTER), `${JSON.stringify(pointer, null, 2)}\n`);
   for (const entry of await readdir(root)) {
-    if (entry !== name && entry !== POINTER && NAME.test(entry)) {
+    if (entry !== name && entry !== POINTER && (NAME.test(entry) || entry.startsWith("sft-done-"))) {
       await rm(join(root, entry), { recursive: true, force: true });
     }
   }

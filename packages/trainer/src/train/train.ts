@@ -498,7 +498,8 @@ async function runRl(context: PhaseContext): Promise<boolean> {
       await saveSftEvaluation(files.sftPolicy, sftEval);
       // HDPO starts with a fresh optimizer: the SFT weights, without SFT's Adam moments (a remote learner loads them
       // into a fresh model, as the Tinker API restores).
-      await live.learner.loadState(await live.learner.saveState("sft-done"), { weightsOnly: true });
+      const sftState = await live.learner.saveState(`sft-done-${Date.now().toString(36)}`);
+      await live.learner.loadState(sftState, { weightsOnly: true });
       live.position = { ...live.position, phase: "rl", step: 0, sftEval };
       await writeCheckpoint(context, "SFT done; HDPO starting");
     }
