@@ -95,10 +95,22 @@ function renderPackage(name: string, files: BenchFile[], baseline?: Baseline): s
             `${b.hz.toFixed(b.hz < 100 ? 2 : 0)} | ${b.rme.toFixed(2)}% | ${b.sampleCount} |`,
         );
       }
-      lines.push("");
+      lines.push("", ...relativeToFirst(group.benchmarks));
     }
   }
   return lines.join("\n");
+}
+
+/**
+ * For a group of alternatives measured side by side in one run: each one's median as a ratio of the first's (the
+ * ratio is computed here, never typed by hand).
+ */
+function relativeToFirst(benchmarks: readonly BenchResult[]): string[] {
+  const [first, ...others] = benchmarks;
+  if (first === undefined || others.length === 0) return [];
+  const base = first.median ?? first.mean;
+  const ratios = others.map((b) => `${b.name}: ${((b.median ?? b.mean) / base).toFixed(3)}×`);
+  return [`Median relative to “${first.name}”: ${ratios.join("; ")}.`, ""];
 }
 
 const only = (() => {

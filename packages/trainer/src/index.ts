@@ -75,6 +75,7 @@ export {
 } from "./train/run-config";
 export { type RunFiles, runFiles } from "./train/run-files";
 export { beforeAfterTable, type RunSummary } from "./train/run-summary";
+export { saveStartingPolicy, writeStartingPolicy } from "./train/starting-policy";
 export {
   describeEval,
   type LearnerFactory,
@@ -85,7 +86,13 @@ export {
   train,
 } from "./train/train";
 export type { TrainEvent, TrainEventListener, TrainPhase } from "./train/train-events";
-export { generateRunSuite, runSystemPrompt, writeRunSuite } from "./train/training-setup";
+export {
+  generateRunSuite,
+  prepareTraining,
+  runSystemPrompt,
+  type TrainingSetup,
+  writeRunSuite,
+} from "./train/training-setup";
 export { trainChatTokenizer } from "./train-tokenizer";
 export {
   type AdamSettings,

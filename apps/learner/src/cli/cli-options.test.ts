@@ -31,6 +31,15 @@ describe("hdpo-learner's command line", () => {
     ).toBeUndefined();
   });
 
+  it("serves a preset's starting policy from inside its state directory", () => {
+    expect(parseCliOptions(["--preset", "default", "--state-dir", "/srv/state"])).toMatchObject({
+      preset: "default",
+      checkpoint: "/srv/state/base-default",
+      stateDir: "/srv/state",
+      baseModelName: "hdpo-default",
+    });
+  });
+
   it("answers a bad flag with one line and exit code 2, never a stack trace", async () => {
     for (const [argv, message] of [
       [["--checkpoint", "c", "--port", "http"], '--port must be an integer in [0, 65535], got "http"'],
@@ -38,7 +47,8 @@ describe("hdpo-learner's command line", () => {
       [["--checkpoint", "c", "--backend", "tpu"], "--backend must be one of"],
       [["--checkpoint", "c", "--bogus"], "Unknown option '--bogus'"],
       [[], "--checkpoint DIR is required"],
-      [["--preset", "quick"], "--preset quick is not available yet in hdpo-learner"],
+      [["--preset", "huge"], '--preset must be one of quick, default, got "huge"'],
+      [["--preset", "quick", "--checkpoint", "c"], "pass --checkpoint DIR or --preset NAME, not both"],
     ] as const) {
       const result = await run([...argv]);
       expect(result.exitCode, argv.join(" ")).toBe(2);

@@ -1,6 +1,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { BACKEND_NAMES, type BackendName, isBackendName } from "@hdpo/tensor";
+import { PRESET_NAMES, type PresetName } from "@hdpo/trainer";
 import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_HEADERS_TIMEOUT_MS,
@@ -17,7 +18,10 @@ export interface LearnerCliOptions {
   help: boolean;
   host: string;
   port: number;
+  /** The base checkpoint; for `--preset`, where its starting policy is written (inside the state directory). */
   checkpoint: string;
+  /** Set with `--preset`: the checkpoint is that preset's starting policy, written at start when it is not there. */
+  preset?: PresetName;
   stateDir: string;
   baseModelName: string;
   temperature: number;
@@ -47,7 +51,8 @@ full-parameter copy of the checkpoint's weights with its own Adam. Prints one li
 
 Model
   --checkpoint DIR          Hugging Face checkpoint folder (config.json, model.safetensors, tokenizer.json)
-  --preset NAME             a preset's initial policy (not available yet: use --checkpoint)
+  --preset NAME             instead of --checkpoint: the starting policy of \`hdpo-train run --preset NAME\`
+                            (quick or default, seed 0), written into the state directory on first start
   --base-model-name NAME    the base model's name for clients (default: the checkpoint folder's name)
   --temperature T           forward/forward_backward log-probs at logits / T (SkyRL's
                             trainer.algorithm.temperature; default 1)
@@ -116,15 +121,23 @@ export function parseCliOptions(argv: readonly string[]): LearnerCliOptions {
     throw new LearnerServerError((error as Error).message);
   }
   if (values.help) return { help: true } as LearnerCliOptions;
-  if (values.preset !== undefined) {
+  const preset = values.preset;
+  if (preset !== undefined && values.checkpoint !== undefined) {
+    throw new LearnerServerError("pass --checkpoint DIR or --preset NAME, not both");
+  }
+  if (preset !== undefined && !(PRESET_NAMES as readonly string[]).includes(preset)) {
     throw new LearnerServerError(
-      `--preset ${values.preset} is not available yet in hdpo-learner; save the preset's initial policy as a checkpoint and pass --checkpoint DIR`,
+      `--preset must be one of ${PRESET_NAMES.join(", ")}, got ${JSON.stringify(preset)}`,
     );
   }
-  if (values.checkpoint === undefined || values.checkpoint.trim() === "") {
-    throw new LearnerServerError("--checkpoint DIR is required (the base model's Hugging Face folder)");
+  if (preset === undefined && (values.checkpoint === undefined || values.checkpoint.trim() === "")) {
+    throw new LearnerServerError(
+      "--checkpoint DIR is required (the base model's Hugging Face folder), or --preset NAME",
+    );
   }
-  const checkpoint = resolve(values.checkpoint);
+  const presetStateDir = resolve(values["state-dir"] ?? `hdpo-learner-${preset}.learner-state`);
+  const checkpoint =
+    preset !== undefined ? join(presetStateDir, `base-${preset}`) : resolve(values.checkpoint ?? "");
   const backend = values.backend;
   if (backend !== undefined && !isBackendName(backend)) {
     throw new LearnerServerError(
@@ -147,16 +160,19 @@ export function parseCliOptions(argv: readonly string[]): LearnerCliOptions {
       `--headers-timeout (${headersTimeoutMs / 1000} s) must not exceed --request-timeout (${requestTimeoutMs / 1000} s)`,
     );
   }
-  const baseModelName = values["base-model-name"] ?? basename(checkpoint);
+  const baseModelName =
+    values["base-model-name"] ?? (preset !== undefined ? `hdpo-${preset}` : basename(checkpoint));
   if (baseModelName.trim() === "") throw new LearnerServerError("--base-model-name must not be empty");
   return {
     help: false,
     host: values.host,
     port: integer("port", values.port, 0, 65535),
     checkpoint,
-    stateDir: resolve(
-      values["state-dir"] ?? join(dirname(checkpoint), `${basename(checkpoint)}.learner-state`),
-    ),
+    ...(preset !== undefined ? { preset: preset as PresetName } : {}),
+    stateDir:
+      preset !== undefined
+        ? presetStateDir
+        : resolve(values["state-dir"] ?? join(dirname(checkpoint), `${basename(checkpoint)}.learner-state`)),
     baseModelName,
     temperature,
     ...(backend !== undefined ? { backend } : {}),

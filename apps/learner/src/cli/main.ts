@@ -1,4 +1,7 @@
+import { access } from "node:fs/promises";
+import { join } from "node:path";
 import { useBackend } from "@hdpo/tensor";
+import { PRESETS, parseRunConfig, writeStartingPolicy } from "@hdpo/trainer";
 import { createLearnerHttpServer, type LearnerHttpServer } from "../http/learner-http-server";
 import { loadBaseModel } from "../service/base-model";
 import { LearnerService } from "../service/learner-service";
@@ -43,6 +46,16 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   let service: LearnerService | undefined;
   try {
     await useBackend(options.backend);
+    if (options.preset !== undefined && !(await exists(join(options.checkpoint, "config.json")))) {
+      io.err(
+        `hdpo-learner: writing the ${options.preset} preset's starting policy to ${options.checkpoint}…`,
+      );
+      const preset = parseRunConfig(PRESETS[options.preset]);
+      await writeStartingPolicy(
+        options.backend !== undefined ? { ...preset, backend: options.backend } : preset,
+        options.checkpoint,
+      );
+    }
     const base = await loadBaseModel(options.checkpoint, options.baseModelName);
     service = await LearnerService.open({
       base,
@@ -88,4 +101,13 @@ function oneLine(error: unknown): string {
     .map((line) => line.trim())
     .filter((line) => line !== "")
     .join(" ");
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

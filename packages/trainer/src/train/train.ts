@@ -14,16 +14,13 @@ import { ByteLevelBpeTokenizer, loadPolicy, savePolicy, writeFileAtomic } from "
 import { writeJsonl } from "@hdpo/tasks";
 import { type BackendName, useBackend } from "@hdpo/tensor";
 import { chatEncoding } from "../chat-encoding";
-import { conversationMessages } from "../conversation";
 import { type CopySource, copySequences, copySource, DEFAULT_COPY_SEQUENCE_OPTIONS } from "../copy-sequences";
-import { createModel } from "../model-from-config";
 import { type RlState, rlStep } from "../rl-step";
 import { sftBatch } from "../sft-batch";
 import { sftExample } from "../sft-example";
 import { sftLearningRate } from "../sft-learning-rate";
 import { sftStep } from "../sft-step";
 import type { TokenSequence } from "../token-sequence";
-import { trainChatTokenizer } from "../train-tokenizer";
 import { type AdamSettings, checkRlSettings } from "../trainer-config";
 import { TrainerError } from "../trainer-error";
 import { configFingerprint } from "./config-fingerprint";
@@ -48,6 +45,7 @@ import {
 import { type RunFiles, runFiles } from "./run-files";
 import type { RunSummary } from "./run-summary";
 import { loadSftStart, saveSftEvaluation } from "./start-from-sft";
+import { saveStartingPolicy } from "./starting-policy";
 import type { TrainEvent, TrainEventListener } from "./train-events";
 import { prepareTraining, type TrainingSetup } from "./training-setup";
 
@@ -281,19 +279,16 @@ async function writeBase(
   files: RunFiles,
   sftPolicy: string | undefined,
 ): Promise<void> {
-  if (sftPolicy !== undefined) {
-    const { model, tokenizer } = await loadPolicy(sftPolicy);
-    await savePolicy(files.base, { model, tokenizer });
-    model.dispose();
+  if (sftPolicy === undefined) {
+    await saveStartingPolicy(config, setup.demos, files.base);
     return;
   }
-  const tokenizer = trainChatTokenizer(
-    setup.demos.map((d) => conversationMessages(d.prompt, d.trajectory.turns)),
-    config.tokenizer,
-  );
-  const model = createModel(config.model, tokenizer);
-  await savePolicy(files.base, { model, tokenizer });
-  model.dispose();
+  const { model, tokenizer } = await loadPolicy(sftPolicy);
+  try {
+    await savePolicy(files.base, { model, tokenizer });
+  } finally {
+    model.dispose();
+  }
 }
 
 async function readTokenizer(baseDirectory: string): Promise<ByteLevelBpeTokenizer> {
