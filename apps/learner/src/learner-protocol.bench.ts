@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { TfjsLearner, TinkerLearner } from "@hdpo/learner";
 import { loadPolicy } from "@hdpo/policy";
 import { PRESETS, parseRunConfig, prepareTraining, type RlState, rlStep, train } from "@hdpo/trainer";
-import { bench, describe } from "vitest";
+import { afterAll, bench, describe } from "vitest";
 import { createLearnerHttpServer } from "./http/learner-http-server";
 import { loadBaseModel } from "./service/base-model";
 import { LearnerService } from "./service/learner-service";
@@ -66,15 +66,13 @@ describe("quick preset HDPO step (B × G = 4 × 8), wasm", () => {
     async () => {
       await rlStep(state(remote, remoteStep++), quick.rl);
     },
-    {
-      iterations: 4,
-      warmupIterations: 1,
-      teardown: async () => {
-        await remote.close();
-        await server.close(1_000);
-        await local.close();
-        await setup.close();
-      },
-    },
+    { iterations: 4, warmupIterations: 1 },
   );
+});
+
+afterAll(async () => {
+  await remote.close();
+  await server.close(1_000);
+  await local.close();
+  await setup.close();
 });

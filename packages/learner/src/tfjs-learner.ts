@@ -19,6 +19,7 @@ import {
   savePolicy,
 } from "@hdpo/policy";
 import { tf } from "@hdpo/tensor";
+import { checkAdamParams } from "./adam-params";
 import { clipByGlobalNorm } from "./clip-gradients";
 import { datumBatch } from "./datum-batch";
 import { LearnerError } from "./learner-error";
@@ -293,23 +294,6 @@ function checkTemperature(value: number | undefined, what: string): number {
     throw new LearnerError(`${what}: temperature must be a finite number > 0, got ${temperature}.`);
   }
   return temperature;
-}
-
-function checkAdamParams(params: LearnerAdamParams): void {
-  const rules: [keyof LearnerAdamParams, (v: number) => boolean, string][] = [
-    ["learningRate", (v) => v >= 0, "≥ 0"],
-    ["beta1", (v) => v >= 0 && v < 1, "in [0, 1)"],
-    ["beta2", (v) => v >= 0 && v < 1, "in [0, 1)"],
-    ["eps", (v) => v > 0, "> 0"],
-    ["weightDecay", (v) => v >= 0, "≥ 0"],
-    ["gradClipNorm", (v) => v >= 0, "≥ 0 (0: no clipping)"],
-  ];
-  for (const [key, ok, rule] of rules) {
-    const value = params[key];
-    if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) {
-      throw new LearnerError(`optimStep: adam ${key} must be a finite number ${rule}, got ${value}.`);
-    }
-  }
 }
 
 /** Row-major `[rows, width]` values → one plain array per row, cut to its length. */

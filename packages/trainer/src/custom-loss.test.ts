@@ -265,6 +265,30 @@ describe("the custom-loss route (forward → dL/dlogp in float64 → forwardBack
     model2.dispose();
   });
 
+  it("refuses an entropy bonus with one line when the learner cannot compute one", async () => {
+    const model = tinyModel(15);
+    const learner = new TfjsLearner({ model, tokenizer });
+    // The same learner, seen as one without the entropy term (as a Tinker-API learner is).
+    const remoteLike = Object.assign(Object.create(learner) as TfjsLearner, {
+      info: { ...learner.info, kind: "tinker", capabilities: { ...learner.info.capabilities, entropy: false } },
+    });
+    const tokens = rollouts();
+    const samples: PolicySample[] = tokens.map((t, b) => ({
+      tokens: t,
+      accuracyAdvantage: ACCURACY[b]!,
+      toolAdvantage: TOOL[b]!,
+    }));
+    const settings = parseRlSettings({ entropyCoef: 0.01 });
+    await expect(ppoUpdate(samples, { learner: remoteLike, toolWeight: 0, seed: 1 }, settings)).rejects.toThrow(
+      /rl\.entropyCoef is 0\.01, but the tinker learner cannot compute an entropy bonus.*set rl\.entropyCoef to 0/,
+    );
+    // The tfjs learner itself takes it.
+    const metrics = await ppoUpdate(samples, { learner, toolWeight: 0, seed: 1 }, settings);
+    expect(metrics.updates).toBe(1);
+    await learner.close();
+    model.dispose();
+  });
+
   it("adam steps match a direct tfjs Adam with clipping on the same gradient", async () => {
     // The learner's optimStep is the trainer's former update: Adam (tfjs), global-norm clipping first.
     const model = tinyModel(14);

@@ -10,6 +10,7 @@ import type {
   LearnerSampler,
 } from "@hdpo/core";
 import { z } from "zod";
+import { checkAdamParams } from "../adam-params";
 import { LearnerError } from "../learner-error";
 import { downloadArchive } from "./archive-download";
 import { extractTarInto } from "./archive-extract";
@@ -637,22 +638,5 @@ function checkName(name: string, what: string): void {
     throw new LearnerError(
       `${what}: the name ${JSON.stringify(name)} must be 1 to 255 letters, digits, "_" or "-" (the server's rule).`,
     );
-  }
-}
-
-function checkAdamParams(params: LearnerAdamParams): void {
-  const rules: [keyof LearnerAdamParams, (v: number) => boolean, string][] = [
-    ["learningRate", (v) => v >= 0, "≥ 0"],
-    ["beta1", (v) => v >= 0 && v < 1, "in [0, 1)"],
-    ["beta2", (v) => v >= 0 && v < 1, "in [0, 1)"],
-    ["eps", (v) => v > 0, "> 0"],
-    ["weightDecay", (v) => v >= 0, "≥ 0"],
-    ["gradClipNorm", (v) => v >= 0, "≥ 0 (0: no clipping)"],
-  ];
-  for (const [key, ok, rule] of rules) {
-    const value = params[key];
-    if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) {
-      throw new LearnerError(`optimStep: adam ${key} must be a finite number ${rule}, got ${value}.`);
-    }
   }
 }
