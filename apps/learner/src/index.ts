@@ -1,6 +1,6 @@
+export { HttpError, type ValidationDetail } from "@hdpo/http";
 export { type LearnerCliOptions, parseCliOptions, USAGE } from "./cli/cli-options";
 export { type CliIo, type CliResult, main } from "./cli/main";
-export { HttpError, type ValidationDetail } from "./http/http-error";
 export {
   createLearnerHttpServer,
   DEFAULT_MAX_BODY_BYTES,

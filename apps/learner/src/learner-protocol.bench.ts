@@ -8,11 +8,13 @@ import { afterAll, bench, describe } from "vitest";
 import { createLearnerHttpServer } from "./http/learner-http-server";
 import { loadBaseModel } from "./service/base-model";
 import { LearnerService } from "./service/learner-service";
+import { spawnLearner } from "./test-support/spawned-learner";
 
-// The learner protocol's cost in the quick preset's HDPO step: the same steps (same policy, seeds, prompts) through
-// the in-process tfjs learner and through hdpo-learner over HTTP on 127.0.0.1 with the Tinker client. The policy is
-// a shortened quick run's SFT policy (200 SFT steps), so that rollouts look like the preset's; the server runs in
-// this process, so both sides share one thread as the in-process learner does.
+// The learner protocol's cost in the quick preset's HDPO step: the same steps (same policy, seeds, prompts, and the
+// same numbers) through the in-process tfjs learner and through hdpo-learner over HTTP on 127.0.0.1 with the Tinker
+// client — the server in its own process, as it is deployed, and in this process, where both sides share one thread
+// (every byte of the protocol is then on the step's critical path). The policy is a shortened quick run's SFT policy
+// (200 SFT steps), so that rollouts look like the preset's.
 const root = await mkdtemp(join(tmpdir(), "learner-protocol-bench-"));
 const quick = parseRunConfig(PRESETS.quick);
 const config = parseRunConfig({
@@ -39,6 +41,19 @@ const remote = await TinkerLearner.connect({
   loraRank: 0,
   heartbeat: false,
 });
+// The option given last wins: the server samples and trains on wasm as the in-process learner does.
+const child = await spawnLearner(sftPolicy, join(root, "child-state"), [
+  "--backend",
+  "wasm",
+  "--base-model-name",
+  "quick-sft",
+]);
+const separate = await TinkerLearner.connect({
+  baseUrl: child.url,
+  baseModel: "quick-sft",
+  loraRank: 0,
+  heartbeat: false,
+});
 
 const state = (learner: RlState["learner"], step: number): RlState => ({
   learner,
@@ -52,6 +67,7 @@ const state = (learner: RlState["learner"], step: number): RlState => ({
 });
 let localStep = 0;
 let remoteStep = 0;
+let separateStep = 0;
 
 describe("quick preset HDPO step (B × G = 4 × 8), wasm", () => {
   bench(
@@ -62,7 +78,14 @@ describe("quick preset HDPO step (B × G = 4 × 8), wasm", () => {
     { iterations: 4, warmupIterations: 1 },
   );
   bench(
-    "rlStep, hdpo-learner over HTTP (Tinker client)",
+    "rlStep, hdpo-learner in its own process, over HTTP (Tinker client)",
+    async () => {
+      await rlStep(state(separate, separateStep++), quick.rl);
+    },
+    { iterations: 4, warmupIterations: 1 },
+  );
+  bench(
+    "rlStep, hdpo-learner in this process, over HTTP (Tinker client)",
     async () => {
       await rlStep(state(remote, remoteStep++), quick.rl);
     },
@@ -71,6 +94,8 @@ describe("quick preset HDPO step (B × G = 4 × 8), wasm", () => {
 });
 
 afterAll(async () => {
+  await separate.close();
+  await child.stop();
   await remote.close();
   await server.close(1_000);
   await local.close();

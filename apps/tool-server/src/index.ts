@@ -1,3 +1,4 @@
+export { HttpError, type ValidationDetail } from "@hdpo/http";
 export { type BuiltRuntime, buildRuntime } from "./cli/build-runtime";
 export {
   DEFAULT_PORT,
@@ -7,7 +8,6 @@ export {
   USAGE,
 } from "./cli/cli-options";
 export { type CliIo, type CliResult, main } from "./cli/main";
-export { HttpError, type ValidationDetail } from "./http/http-error";
 export { DEFAULT_MAX_JSON_DEPTH } from "./http/json-depth";
 export { DEFAULT_MAX_REPLY_BYTES } from "./http/observation-reply";
 export {

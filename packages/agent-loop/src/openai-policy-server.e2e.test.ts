@@ -1,20 +1,14 @@
 import {
-  ByteLevelBpeTokenizer,
+  type ByteLevelBpeTokenizer,
   createPolicyServer,
-  DecoderModel,
-  ModelConfigSchema,
+  type DecoderModel,
   type PolicyServer,
 } from "@hdpo/policy";
+import { createTestModel, TEST_CORPUS, trainTestTokenizer } from "@hdpo/policy/testing";
 import { useBackend } from "@hdpo/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpenAIChatPolicy } from "./openai-chat-policy";
 import { OpenAICompletionsPolicy } from "./openai-completions-policy";
-
-const corpus = [
-  "<reason>The tool is not needed here.</reason><answer>42</answer>",
-  "The quick brown fox jumps over the lazy dog. Hello world, hello policy.",
-  '<reason>Compute it.</reason><tool_call>{"name":"python","arguments":{"code":"print(6*7)"}}</tool_call>',
-];
 
 let server: PolicyServer;
 let model: DecoderModel;
@@ -23,23 +17,9 @@ let baseURL: string;
 
 beforeAll(async () => {
   await useBackend("wasm");
-  tokenizer = ByteLevelBpeTokenizer.train(
-    Array.from({ length: 12 }, (_, i) => corpus[i % corpus.length]!),
-    { vocabSize: 320 },
-  );
-  model = DecoderModel.create(
-    ModelConfigSchema.parse({
-      vocab_size: tokenizer.vocabSize,
-      hidden_size: 16,
-      intermediate_size: 24,
-      num_hidden_layers: 1,
-      num_attention_heads: 2,
-      num_key_value_heads: 1,
-      max_position_embeddings: 128,
-      eos_token_id: tokenizer.eosTokenIds[0],
-    }),
-    { seed: 7 },
-  );
+  // The first three texts (no tool result) twelve times, 320 ids, 128 positions: the sizes this test was written for.
+  tokenizer = trainTestTokenizer({ corpus: TEST_CORPUS.slice(0, 3), documents: 12, vocabSize: 320 });
+  model = createTestModel(tokenizer, { maxPositions: 128, seed: 7 });
   server = createPolicyServer({ model, tokenizer, modelName: "tiny-policy", maxRequestTokens: 2000 });
   baseURL = (await server.listen(0, "127.0.0.1")).url;
 });

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LearnerAdamParams, LearnerDatum } from "@hdpo/core";
-import { ByteLevelBpeTokenizer, DecoderModel, ModelConfigSchema } from "@hdpo/policy";
+import type { ByteLevelBpeTokenizer, DecoderModel } from "@hdpo/policy";
+import { createTestModel, trainTestTokenizer } from "@hdpo/policy/testing";
 import { tf, useBackend } from "@hdpo/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TfjsLearner } from "./tfjs-learner";
@@ -20,17 +21,7 @@ let tokenizer: ByteLevelBpeTokenizer;
 let directory: string;
 
 function model(seed = 7): DecoderModel {
-  const config = ModelConfigSchema.parse({
-    vocab_size: tokenizer.vocabSize,
-    hidden_size: 16,
-    intermediate_size: 24,
-    num_hidden_layers: 1,
-    num_attention_heads: 2,
-    num_key_value_heads: 1,
-    max_position_embeddings: 64,
-    eos_token_id: tokenizer.eosTokenIds[0],
-  });
-  return DecoderModel.create(config, { seed });
+  return createTestModel(tokenizer, { maxPositions: 64, seed });
 }
 
 /** A datum of `text` with weights `weight(t)` on its targets. */
@@ -60,10 +51,11 @@ let DATA: LearnerDatum[];
 
 beforeAll(async () => {
   await useBackend("wasm");
-  tokenizer = ByteLevelBpeTokenizer.train(
-    ["The quick brown fox jumps over the lazy dog. <answer>42</answer> hello world"],
-    { vocabSize: 300 },
-  );
+  tokenizer = trainTestTokenizer({
+    corpus: ["The quick brown fox jumps over the lazy dog. <answer>42</answer> hello world"],
+    documents: 1,
+    vocabSize: 300,
+  });
   directory = await mkdtemp(join(tmpdir(), "tfjs-learner-"));
   DATA = [
     datum("The quick brown fox jumps over the lazy dog.", (t) => (t < 3 ? 0 : 0.1)),

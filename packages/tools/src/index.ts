@@ -1,6 +1,6 @@
 // The public API of @hdpo/tools: re-exports only.
 export { actionErrorReply, actionTooLongText, noHandlerText } from "./actions/action-error-reply";
-export { jsonTextNestsDeeper, MAX_JSON_DEPTH } from "./actions/json-depth";
+export { MAX_JSON_DEPTH } from "./actions/json-depth";
 export {
   DEFAULT_MAX_ACTION_CHARS,
   type OpenAIToolCallLike,

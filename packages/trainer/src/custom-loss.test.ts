@@ -270,7 +270,11 @@ describe("the custom-loss route (forward → dL/dlogp in float64 → forwardBack
     const learner = new TfjsLearner({ model, tokenizer });
     // The same learner, seen as one without the entropy term (as a Tinker-API learner is).
     const remoteLike = Object.assign(Object.create(learner) as TfjsLearner, {
-      info: { ...learner.info, kind: "tinker", capabilities: { ...learner.info.capabilities, entropy: false } },
+      info: {
+        ...learner.info,
+        kind: "tinker",
+        capabilities: { ...learner.info.capabilities, entropy: false },
+      },
     });
     const tokens = rollouts();
     const samples: PolicySample[] = tokens.map((t, b) => ({
@@ -279,7 +283,9 @@ describe("the custom-loss route (forward → dL/dlogp in float64 → forwardBack
       toolAdvantage: TOOL[b]!,
     }));
     const settings = parseRlSettings({ entropyCoef: 0.01 });
-    await expect(ppoUpdate(samples, { learner: remoteLike, toolWeight: 0, seed: 1 }, settings)).rejects.toThrow(
+    await expect(
+      ppoUpdate(samples, { learner: remoteLike, toolWeight: 0, seed: 1 }, settings),
+    ).rejects.toThrow(
       /rl\.entropyCoef is 0\.01, but the tinker learner cannot compute an entropy bonus.*set rl\.entropyCoef to 0/,
     );
     // The tfjs learner itself takes it.

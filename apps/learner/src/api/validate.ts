@@ -1,5 +1,5 @@
+import { HttpError, type ValidationDetail } from "@hdpo/http";
 import type { z } from "zod";
-import { HttpError, type ValidationDetail } from "../http/http-error";
 
 /**
  * Parses a request body with `schema`, or throws FastAPI's 422 `{"detail": [{type, loc, msg, input}]}`: `loc` starts

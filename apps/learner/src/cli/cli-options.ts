@@ -1,5 +1,6 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { listenFlags } from "@hdpo/http";
 import { BACKEND_NAMES, type BackendName, isBackendName } from "@hdpo/tensor";
 import { PRESET_NAMES, type PresetName } from "@hdpo/trainer";
 import {
@@ -86,8 +87,7 @@ function parse(argv: readonly string[]) {
     allowPositionals: false,
     options: {
       help: { type: "boolean", default: false },
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: String(DEFAULT_PORT) },
+      ...listenFlags(DEFAULT_PORT),
       checkpoint: { type: "string" },
       preset: { type: "string" },
       "state-dir": { type: "string" },

@@ -1,11 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, HttpError, listen, refusedOrigin, sendError, sendJson, sendJsonText } from "@hdpo/http";
 import { create as createTar } from "tar";
 import { LearnerServerError } from "../learner-server-error";
 import type { LearnerService } from "../service/learner-service";
-import { HttpError } from "./http-error";
-import { type BodyLimits, parseJson, readBody, sendError, sendJson, sendJsonText } from "./http-io";
-import { isLoopbackAddress, refusedOrigin } from "./request-origin";
+import { type BodyLimits, readJsonRequest } from "./request-body";
 import { type Reply, ROUTES, type Route } from "./routes";
 
 /** Options of {@link createLearnerHttpServer}. */
@@ -116,7 +114,7 @@ export function createLearnerHttpServer(options: LearnerHttpServerOptions): Lear
       params: found.params,
       query: url.searchParams,
       body: () => {
-        body ??= readBody(request, bodyLimits).then((bytes) => parseJson(bytes, maxJsonDepth));
+        body ??= readJsonRequest(request, bodyLimits, maxJsonDepth);
         return body;
       },
       signal: client.signal,
@@ -145,27 +143,16 @@ export function createLearnerHttpServer(options: LearnerHttpServerOptions): Lear
 
   let closed: Promise<void> | undefined;
   return {
-    listen(port, host = "127.0.0.1") {
-      return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          const address = server.address() as AddressInfo;
-          loopbackOnly = isLoopbackAddress(address.address);
-          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-          resolve({ url: `http://${shownHost}:${address.port}`, port: address.port });
-        });
-      });
+    async listen(port, host = "127.0.0.1") {
+      const listening = await listen(server, port, host);
+      loopbackOnly = listening.loopback;
+      return { url: listening.url, port: listening.port };
     },
     close(graceMs = 10_000) {
       closed ??= (async () => {
         closing = true;
         for (const request of inFlight) request.abort();
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        await service.close(graceMs);
-        server.closeAllConnections();
-        await stopped;
+        await closeServer(server, () => service.close(graceMs));
       })();
       return closed;
     },

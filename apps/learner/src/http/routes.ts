@@ -1,3 +1,4 @@
+import { HttpError } from "@hdpo/http";
 import {
   CreateModelRequest,
   CreateSamplingSessionRequest,
@@ -17,7 +18,6 @@ import {
 } from "../api/schemas";
 import { validateBody } from "../api/validate";
 import type { LearnerService } from "../service/learner-service";
-import { HttpError } from "./http-error";
 
 /** What a route answers. */
 export type Reply =

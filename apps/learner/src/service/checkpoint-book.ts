@@ -1,4 +1,4 @@
-import { HttpError } from "../http/http-error";
+import { HttpError } from "@hdpo/http";
 import type { CheckpointRecord } from "./registry";
 import { checkpointPath } from "./tinker-path";
 

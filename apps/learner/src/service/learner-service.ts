@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
+import { describeError, HttpError } from "@hdpo/http";
 import type { z } from "zod";
 import type {
   AdamParams,
@@ -14,8 +15,6 @@ import type {
   SaveWeightsForSamplerRequest,
   SaveWeightsRequest,
 } from "../api/schemas";
-import { HttpError } from "../http/http-error";
-import { describe } from "../http/http-io";
 import { LearnerServerError } from "../learner-server-error";
 import type { BaseModel } from "./base-model";
 import { payloadHash } from "./canonical-json";
@@ -713,7 +712,7 @@ export class LearnerService {
     try {
       work = prepare();
     } catch (error) {
-      this.futures.fail(futureId, describe(error));
+      this.futures.fail(futureId, describeError(error));
       return futureResponse(futureId);
     }
     this.enqueueModelJob(model, futureId, kind, (slot) => work(slot, model));
@@ -758,7 +757,7 @@ export class LearnerService {
         await this.beforeJob?.(kind, modelId);
         this.futures.complete(futureId, await work());
       } catch (error) {
-        const message = describe(error);
+        const message = describeError(error);
         onError?.(message);
         this.futures.fail(futureId, message);
       }
@@ -783,7 +782,7 @@ export class LearnerService {
         await slot.dispose();
         const reason =
           `Model ${model.record.id} could not be restored from ${checkpointPath(restore.modelId, "training", restore.checkpoint)} ` +
-          `after a restart (${describe(error)}); create a new model and load_weights a checkpoint into it.`;
+          `after a restart (${describeError(error)}); create a new model and load_weights a checkpoint into it.`;
         await this.unloadNow(model, reason);
         throw new LearnerServerError(reason);
       }

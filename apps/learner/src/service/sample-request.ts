@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
+import { HttpError } from "@hdpo/http";
 import type { SampleRequestValue } from "../api/schemas";
-import { HttpError } from "../http/http-error";
 import type { PreparedSample } from "./model-jobs";
 
 /** Checks the sampling parameters as SkyRL's `SamplingParams.to_types` does (400s), plus what this server refuses. */

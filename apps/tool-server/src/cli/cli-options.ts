@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { listenFlags } from "@hdpo/http";
 import { DEFAULT_MAX_JSON_DEPTH } from "../http/json-depth";
 import { DEFAULT_MAX_REPLY_BYTES } from "../http/observation-reply";
 import {
@@ -138,8 +139,7 @@ function parse(argv: readonly string[]) {
     allowPositionals: false,
     options: {
       help: { type: "boolean", default: false },
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: String(DEFAULT_PORT) },
+      ...listenFlags(DEFAULT_PORT),
       workers: { type: "string" },
       "max-sessions": { type: "string" },
       "idle-timeout": { type: "string" },

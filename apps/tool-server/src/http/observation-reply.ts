@@ -1,6 +1,6 @@
+import { describeError } from "@hdpo/http";
 import { REFERENCE_TOOL_TYPE } from "@hdpo/tools";
 import type { ToolReplyLike } from "../runtime-port";
-import { describe } from "./http-io";
 
 /** Largest `/get_observation` reply by default: far above honest batches (observations are capped by the runtime). */
 export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
@@ -26,7 +26,7 @@ export function observationReplyText(
   outcomes: readonly EntryOutcome[],
   timing: { processingMs: number; queueMs: number },
   maxReplyBytes: number,
-  describeRejection: (reason: unknown) => string = describe,
+  describeRejection: (reason: unknown) => string = describeError,
 ): ObservationReplyText {
   const count = outcomes.length;
   const observations: string[] = new Array(count);
@@ -93,7 +93,7 @@ function serialize(observation: unknown): string | { problem: string } {
     }
     return text;
   } catch (error) {
-    return { problem: `the observation could not be serialized (${describe(error)})` };
+    return { problem: `the observation could not be serialized (${describeError(error)})` };
   }
 }
 

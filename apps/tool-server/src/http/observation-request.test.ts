@@ -1,5 +1,5 @@
+import { HttpError } from "@hdpo/http";
 import { describe, expect, it } from "vitest";
-import { HttpError } from "./http-error";
 import { parseObservationRequest } from "./observation-request";
 
 function details(body: unknown) {

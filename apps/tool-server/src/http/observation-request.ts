@@ -1,4 +1,4 @@
-import { HttpError, type ValidationDetail } from "./http-error";
+import { HttpError, type ValidationDetail } from "@hdpo/http";
 
 /** A validated `POST /get_observation` body: one entry per trajectory id, in request order. */
 export interface ObservationRequest {

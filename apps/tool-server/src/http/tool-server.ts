@@ -1,15 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import {
+  closeServer,
+  describeError,
+  HttpError,
+  listen,
+  refusedOrigin,
+  sendError,
+  sendJson,
+  sendJsonText,
+} from "@hdpo/http";
 import { ToolOverloadedError } from "@hdpo/tools";
 import { McpHttpSessions } from "../mcp/mcp-http-sessions";
 import type { ToolReplyLike, ToolRequestLike, ToolRuntimePort } from "../runtime-port";
 import { ToolServerError } from "../tool-server-error";
-import { HttpError } from "./http-error";
-import { type BodyLimits, describe, parseJson, readBody, sendError, sendJson, sendJsonText } from "./http-io";
 import { DEFAULT_MAX_JSON_DEPTH } from "./json-depth";
 import { DEFAULT_MAX_REPLY_BYTES, type EntryOutcome, observationReplyText } from "./observation-reply";
 import { type ObservationRequest, parseObservationRequest } from "./observation-request";
-import { isLoopbackAddress, refusedOrigin } from "./request-origin";
+import { type BodyLimits, parseRequestJson, readRequestBody } from "./request-body";
 import { countStatus, newServerCounters, type ServerCounters } from "./server-counters";
 
 /** Facts about the Python interpreter shown by `/health`. */
@@ -148,7 +155,9 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
     counters.observationRequests++;
     // The body is read before a slot is taken: a client that uploads slowly (or never finishes) holds a connection
     // until the body timeout, never one of the slots that real work needs.
-    const parsed = parseObservationRequest(parseJson(await readBody(request, bodyLimits), maxJsonDepth));
+    const parsed = parseObservationRequest(
+      parseRequestJson(await readRequestBody(request, bodyLimits), maxJsonDepth),
+    );
     if (observationRequestsInFlight >= maxConcurrent) {
       throw new HttpError(
         503,
@@ -190,7 +199,7 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
     if (settled.every((s) => s.status === "rejected" && isOverloaded(s.reason))) {
       throw new HttpError(
         503,
-        `Tool runtime overloaded: ${describe((settled[0] as PromiseRejectedResult).reason)} Retry later or raise --max-queue/--workers.`,
+        `Tool runtime overloaded: ${describeError((settled[0] as PromiseRejectedResult).reason)} Retry later or raise --max-queue/--workers.`,
         { "retry-after": "1" },
       );
     }
@@ -201,8 +210,8 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
       maxReplyBytes,
       (reason) =>
         isOverloaded(reason)
-          ? `Tool runtime overloaded: ${describe(reason)} Retry later or raise --max-queue/--workers.`
-          : describe(reason),
+          ? `Tool runtime overloaded: ${describeError(reason)} Retry later or raise --max-queue/--workers.`
+          : describeError(reason),
     );
     counters.observations += settled.length;
     counters.failedEntries += reply.failedEntries;
@@ -259,7 +268,7 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
   });
 
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const refused = refusedOrigin(request, loopbackOnly);
+    const refused = refusedOrigin(request, loopbackOnly, "the tools of this server");
     if (refused !== undefined) throw new HttpError(403, refused);
     const path = new URL(request.url ?? "/", "http://localhost").pathname.replace(/(.)\/+$/, "$1");
     if (path === "/mcp" && mcp !== undefined) {
@@ -313,7 +322,7 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
             // Stop reading the rest of an oversized or stalled upload.
             response.once("finish", () => request.destroy());
           }
-          sendError(response, error);
+          sendError(response, error, "Processing failed");
         } catch {
           response.destroy();
         }
@@ -330,36 +339,27 @@ export function createToolServer(options: ToolServerOptions): ToolServer {
   const close = async (closeOptions: CloseOptions = {}): Promise<void> => {
     closing = true;
     const graceMs = closeOptions.graceMs ?? 10_000;
-    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    if (inFlightRequests > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, graceMs);
-        idleWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
+    await closeServer(server, async () => {
+      if (inFlightRequests > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          idleWaiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
-      });
-    }
-    await mcp?.closeAll();
-    if (closeOptions.shutdownRuntime !== false) await runtime.shutdown();
-    server.closeAllConnections();
-    await stopped;
+      }
+      await mcp?.closeAll();
+      if (closeOptions.shutdownRuntime !== false) await runtime.shutdown();
+    });
   };
 
   return {
     counters,
-    listen(port, host = "127.0.0.1") {
-      return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          const address = server.address() as AddressInfo;
-          loopbackOnly = isLoopbackAddress(address.address);
-          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-          resolve({ url: `http://${shownHost}:${address.port}`, port: address.port });
-        });
-      });
+    async listen(port, host = "127.0.0.1") {
+      const listening = await listen(server, port, host);
+      loopbackOnly = listening.loopback;
+      return { url: listening.url, port: listening.port };
     },
     close(closeOptions) {
       // A second close with a zero grace cuts the first one's grace period short.

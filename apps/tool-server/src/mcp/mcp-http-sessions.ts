@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { HttpError, sendJson } from "@hdpo/http";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
-import { HttpError } from "../http/http-error";
-import { type BodyLimits, parseJson, readBody, sendJson } from "../http/http-io";
 import { DEFAULT_MAX_JSON_DEPTH } from "../http/json-depth";
+import { type BodyLimits, parseRequestJson, readRequestBody } from "../http/request-body";
 import type { ToolRuntimePort } from "../runtime-port";
 import { createMcpToolServer } from "./mcp-tools";
 
@@ -88,9 +88,9 @@ export class McpHttpSessions {
     }
     let body: unknown;
     if (request.method === "POST") {
-      const raw = await readBody(request, this.bodyLimits);
+      const raw = await readRequestBody(request, this.bodyLimits);
       try {
-        body = parseJson(raw, this.maxJsonDepth);
+        body = parseRequestJson(raw, this.maxJsonDepth);
       } catch (error) {
         // Too deep keeps its own message; anything else is JSON-RPC's parse error.
         const message =

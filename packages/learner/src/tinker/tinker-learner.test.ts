@@ -10,7 +10,7 @@ import { TinkerLearner, type TinkerLearnerOptions } from "./tinker-learner";
 
 // The client against a scripted server that answers as the spec says SkyRL does: paths a real server cannot be
 // made to take on demand (lost sessions, overlapping POSTs, zero-filled log-probs, hostile redirects). The
-// end-to-end tests against hdpo-learner are in tinker-learner.e2e.test.ts.
+// end-to-end tests against hdpo-learner live with the server (apps/learner, tinker-client.e2e.test.ts).
 
 const BASE_MODEL = "Qwen/Qwen3-4B-Instruct-2507";
 

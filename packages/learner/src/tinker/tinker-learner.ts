@@ -16,7 +16,7 @@ import { downloadArchive } from "./archive-download";
 import { extractTarInto } from "./archive-extract";
 import { checkBaseModel, checkTemperature, learnerCapabilities } from "./capabilities";
 import { type FuturePolling, retrieveFuture } from "./futures";
-import { errorDetail, NoAnswerError, TinkerHttp } from "./http";
+import { errorDetail, NoAnswerError, type RequestSpec, TinkerHttp } from "./http";
 import { PostQueue } from "./post-queue";
 import {
   API_PREFIX,
@@ -270,21 +270,12 @@ export class TinkerLearner implements Learner {
     const model = this.requireModel(what);
     checkName(name, what);
     // Not repeated on a lost answer: a second save under the same name is a 409.
-    const future = await model.queue.run(() =>
-      this.http.call(
-        "POST",
-        `${API_PREFIX}/save_weights`,
-        { model_id: model.id, path: name, type: "save_weights" },
-        FutureResponseSchema,
-        { what, idempotent: false },
-      ),
-    );
-    const result = await retrieveFuture(
-      this.http,
-      future.request_id,
+    const result = await this.modelRequest(
+      model,
+      "save_weights",
+      () => ({ model_id: model.id, path: name, type: "save_weights" }),
       SaveWeightsResultSchema,
-      what,
-      this.polling,
+      { what, idempotent: false },
     );
     if (!result.path.startsWith("tinker://") || !result.path.endsWith(`/weights/${name}`)) {
       throw new LearnerError(
@@ -327,22 +318,19 @@ export class TinkerLearner implements Learner {
     }
     const fresh = await this.createModel(what);
     try {
-      const future = await fresh.queue.run(() =>
-        this.http.call(
-          "POST",
-          `${API_PREFIX}/load_weights`,
-          {
-            model_id: fresh.id,
-            path,
-            optimizer: options.weightsOnly !== true,
-            seq_id: ++fresh.seq,
-            type: "load_weights",
-          },
-          FutureResponseSchema,
-          { what, idempotent: false },
-        ),
+      await this.modelRequest(
+        fresh,
+        "load_weights",
+        () => ({
+          model_id: fresh.id,
+          path,
+          optimizer: options.weightsOnly !== true,
+          seq_id: ++fresh.seq,
+          type: "load_weights",
+        }),
+        LoadWeightsResultSchema,
+        { what, idempotent: false },
       );
-      await retrieveFuture(this.http, future.request_id, LoadWeightsResultSchema, what, this.polling);
     } catch (error) {
       await this.unload(fresh, false).catch(() => undefined);
       throw error;
@@ -356,27 +344,18 @@ export class TinkerLearner implements Learner {
     const what = "samplerForCurrentWeights";
     const model = this.requireModel(what);
     // Not repeated: the checkpoint id derives from the two sequence numbers, and a second push of it is a 409.
-    const future = await model.queue.run(() =>
-      this.http.call(
-        "POST",
-        `${API_PREFIX}/save_weights_for_sampler`,
-        {
-          model_id: model.id,
-          sampling_session_seq_id: this.samplingSessionSeq++,
-          seq_id: ++model.seq,
-          type: "save_weights_for_sampler",
-        },
-        FutureResponseSchema,
-        { what, idempotent: false },
-      ),
-    );
-    // Sampling before this future is done would be refused (425): the weights are not there yet.
-    const result = await retrieveFuture(
-      this.http,
-      future.request_id,
+    // Sampling before its future is done would be refused (425): the weights are not there yet.
+    const result = await this.modelRequest(
+      model,
+      "save_weights_for_sampler",
+      () => ({
+        model_id: model.id,
+        sampling_session_seq_id: this.samplingSessionSeq++,
+        seq_id: ++model.seq,
+        type: "save_weights_for_sampler",
+      }),
       SaveForSamplerResultSchema,
-      what,
-      this.polling,
+      { what, idempotent: false },
     );
     if (typeof result.sampling_session_id !== "string") {
       throw new LearnerError(
@@ -394,21 +373,12 @@ export class TinkerLearner implements Learner {
     const what = "exportWeights";
     const model = this.requireModel(what);
     const name = `hdpo_export_${Date.now().toString(36)}_${this.exportCount++}`;
-    const future = await model.queue.run(() =>
-      this.http.call(
-        "POST",
-        `${API_PREFIX}/save_weights_for_sampler`,
-        { model_id: model.id, path: name, type: "save_weights_for_sampler" },
-        FutureResponseSchema,
-        { what, idempotent: false },
-      ),
-    );
-    const result = await retrieveFuture(
-      this.http,
-      future.request_id,
+    const result = await this.modelRequest(
+      model,
+      "save_weights_for_sampler",
+      () => ({ model_id: model.id, path: name, type: "save_weights_for_sampler" }),
       SaveForSamplerResultSchema,
-      what,
-      this.polling,
+      { what, idempotent: false },
     );
     if (typeof result.path !== "string" || !result.path.endsWith(`/${name}`)) {
       throw new LearnerError(
@@ -448,13 +418,24 @@ export class TinkerLearner implements Learner {
     schema: S,
     body: (seq: number) => object,
   ): Promise<z.infer<S>> {
+    return this.modelRequest(model, route, () => body(++model.seq), schema, { what, idempotent: true });
+  }
+
+  /**
+   * POSTs to `route` in the model's order, then waits for the future outside the queue. `body` is built when the
+   * POST's turn comes, so the sequence numbers it takes follow the order the POSTs go out.
+   */
+  private async modelRequest<S extends z.ZodType>(
+    model: ModelHandle,
+    route: string,
+    body: () => object,
+    schema: S,
+    spec: RequestSpec,
+  ): Promise<z.infer<S>> {
     const future = await model.queue.run(() =>
-      this.http.call("POST", `${API_PREFIX}/${route}`, body(++model.seq), FutureResponseSchema, {
-        what,
-        idempotent: true,
-      }),
+      this.http.call("POST", `${API_PREFIX}/${route}`, body(), FutureResponseSchema, spec),
     );
-    return retrieveFuture(this.http, future.request_id, schema, what, this.polling);
+    return retrieveFuture(this.http, future.request_id, schema, spec.what, this.polling);
   }
 
   /** Creates a model in the session and waits for it (nothing else may be sent for it before). */

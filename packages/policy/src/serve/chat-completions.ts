@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { Message } from "@hdpo/core";
+import { sendJson } from "@hdpo/http";
 import { renderChat } from "../tokenizer/chat-template";
 import { type ChoiceText, choiceText } from "./choice-text";
 import { checkModelName, planGeneration } from "./generation-plan";
-import { endEventStream, sendJson, startEventStream, writeEvent } from "./http-io";
+import { endEventStream, startEventStream, writeEvent } from "./http-io";
 import { ChatCompletionRequestSchema, type ChatMessage, parseRequest } from "./request-schemas";
 import type { ServerContext } from "./server-context";
 import { tokenText, topLogProbs } from "./token-log-probs";

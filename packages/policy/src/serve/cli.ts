@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { listenFlags } from "@hdpo/http";
 import { useBackend } from "@hdpo/tensor";
 import { loadPolicy } from "../policy-checkpoint";
 import { PolicyError } from "../policy-error";
@@ -101,8 +102,7 @@ function parse(argv: readonly string[]) {
     allowPositionals: false,
     options: {
       checkpoint: { type: "string" },
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "8000" },
+      ...listenFlags(8000),
       backend: { type: "string" },
       "model-name": { type: "string" },
       "max-batch-size": { type: "string", default: "32" },

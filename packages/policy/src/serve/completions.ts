@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { sendJson } from "@hdpo/http";
 import { type ChoiceText, choiceText } from "./choice-text";
 import { checkModelName, planGeneration } from "./generation-plan";
-import { endEventStream, sendJson, startEventStream, writeEvent } from "./http-io";
+import { endEventStream, startEventStream, writeEvent } from "./http-io";
 import { OpenAiApiError } from "./openai-api-error";
 import { CompletionRequestSchema, parseRequest } from "./request-schemas";
 import type { ServerContext } from "./server-context";

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { sendJson } from "@hdpo/http";
 import { OpenAiApiError } from "./openai-api-error";
 
 /** Largest request body accepted (a long multi-turn chat fits many times over). */
@@ -30,16 +31,6 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
       "invalid_json",
     );
   }
-}
-
-/** Sends `body` as JSON with `status`. */
-export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  response.end(text);
 }
 
 /** Sends an error in OpenAI's shape; anything that is not an `OpenAiApiError` is a 500. */

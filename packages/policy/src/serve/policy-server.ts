@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen, sendJson } from "@hdpo/http";
 import type { DecoderModel } from "../model/decoder-model";
 import { generate } from "../model/generate";
 import { PolicyError } from "../policy-error";
 import { handleChatCompletion } from "./chat-completions";
 import { handleCompletion } from "./completions";
 import { type GenerateFunction, GenerationBatcher } from "./generation-batcher";
-import { readJsonBody, sendError, sendJson } from "./http-io";
+import { readJsonBody, sendError } from "./http-io";
 import { OpenAiApiError } from "./openai-api-error";
 import type { GenerationDefaults, ServerContext } from "./server-context";
 import type { ServerTokenizer } from "./token-log-probs";
@@ -106,16 +106,9 @@ export function createPolicyServer(options: PolicyServerOptions): PolicyServer {
     route(context, request, response).catch((error: unknown) => sendError(response, error));
   });
   return {
-    listen(port, host = "127.0.0.1") {
-      return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          const address = server.address() as AddressInfo;
-          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-          resolve({ url: `http://${shownHost}:${address.port}/v1`, port: address.port });
-        });
-      });
+    async listen(port, host = "127.0.0.1") {
+      const listening = await listen(server, port, host);
+      return { url: `${listening.url}/v1`, port: listening.port };
     },
     close() {
       batcher.close();

@@ -1,5 +1,6 @@
+import { jsonTextNestsDeeper } from "@hdpo/http";
 import { createBuiltinRegistry } from "../registry/builtin-tools";
-import { jsonTextNestsDeeper, MAX_JSON_DEPTH, valueNestsDeeper } from "./json-depth";
+import { MAX_JSON_DEPTH, valueNestsDeeper } from "./json-depth";
 import type { KnownTools, ParsedAction } from "./parsed-action";
 import { isJsonObject, pythonStr, pythonTypeName } from "./python-values";
 import { indicesOf, lastToolCallBlock, TOOL_CALL_CLOSE, TOOL_CALL_OPEN } from "./tool-call-blocks";

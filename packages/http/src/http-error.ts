@@ -1,25 +1,29 @@
 /**
- * One FastAPI/pydantic-style validation problem. `input` is the offending value as FastAPI reports it, but only when
- * it is small (a number, a short string): an array, an object or a long string is described instead ("an array of
- * 200000 items"), so that a 422 never echoes a hostile body back.
+ * One FastAPI/pydantic-style validation problem: its kind (`type`), where (`loc`), what (`msg`). `input` is the
+ * offending value as FastAPI reports it; a server that sets it gets it summarized (a number or a short string as is,
+ * anything bigger described: "an array of 200000 items"), and a server that leaves it out sends no `input` at all,
+ * so a 422 never echoes a hostile body back.
  */
 export interface ValidationDetail {
   type: string;
   loc: (string | number)[];
   msg: string;
-  input: unknown;
+  input?: unknown;
 }
 
 /** Longest message an error reply carries; longer ones are cut with a marker. */
 export const MAX_ERROR_MESSAGE_CHARS = 1000;
 /** Most validation problems one 422 lists; the rest are counted in a last entry. */
 export const MAX_VALIDATION_DETAILS = 20;
+/** Most parts of one `loc`; a path deeper than any request schema is cut. */
+const MAX_LOC_PARTS = 12;
 /** Longest string echoed as a 422's `input`. */
 const MAX_INPUT_CHARS = 100;
 
 /**
  * An HTTP answer other than 200 with FastAPI's body: `{"detail": "..."}`, or `{"detail": [ValidationDetail, ...]}`
- * for a 422. Messages and detail lists are capped, so an error reply stays small whatever the request was.
+ * for a 422. Messages, `loc`s and detail lists are capped, so an error reply stays small whatever the request was.
+ * `headers` ride along on the answer (`connection: close` ends an upload the server stopped reading).
  */
 export class HttpError extends Error {
   override readonly name = "HttpError";
@@ -58,18 +62,21 @@ export function summarizeInput(value: unknown): unknown {
 }
 
 function capDetails(details: ValidationDetail[]): ValidationDetail[] {
+  // Whether this server reports `input` at all is decided by its details: the overflow entry follows the first one.
+  const withInput = details.length > 0 && "input" in details[0]!;
   const kept = details.slice(0, MAX_VALIDATION_DETAILS).map((d) => ({
+    // Only the documented fields, whatever the caller put in: nothing else from the body rides along.
     type: d.type,
-    loc: d.loc.slice(0, 12).map((part) => (typeof part === "string" ? capMessage(part) : part)),
+    loc: d.loc.slice(0, MAX_LOC_PARTS).map((part) => (typeof part === "string" ? capMessage(part) : part)),
     msg: capMessage(d.msg),
-    input: summarizeInput(d.input),
+    ...("input" in d ? { input: summarizeInput(d.input) } : {}),
   }));
   if (details.length > MAX_VALIDATION_DETAILS) {
     kept.push({
       type: "too_many_errors",
       loc: ["body"],
       msg: `and ${details.length - MAX_VALIDATION_DETAILS} more problems like these`,
-      input: null,
+      ...(withInput ? { input: null } : {}),
     });
   }
   return kept;

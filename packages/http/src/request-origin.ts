@@ -8,12 +8,17 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /**
- * Why a request must be refused (403), or undefined. A web page must not drive the learner (Tinker has no auth): a
- * cross-origin browser request is refused, and a server bound to loopback answers only loopback Host names, which
- * defeats DNS rebinding. Trainers, SDKs and curl send no `Origin` and are unaffected. (The same rule as
- * hdpo-tool-server's.)
+ * Why a request must be refused (403), or undefined. A web page must not drive a local server (none of ours has
+ * auth): a cross-origin browser request (an `Origin` that is not this server) is refused, and a server bound to
+ * loopback answers only loopback Host names, which defeats DNS rebinding (a page on evil.example whose name now
+ * points at 127.0.0.1). Non-browser clients (trainers, SDKs, curl) send no `Origin` and are unaffected. `guarded`
+ * names what browsers may not drive, in the refusal ("this server", "the tools of this server").
  */
-export function refusedOrigin(request: IncomingMessage, loopbackOnly: boolean): string | undefined {
+export function refusedOrigin(
+  request: IncomingMessage,
+  loopbackOnly: boolean,
+  guarded = "this server",
+): string | undefined {
   const host = request.headers.host ?? "";
   if (loopbackOnly) {
     const hostname = host.replace(/:\d+$/, "").toLowerCase();
@@ -31,7 +36,7 @@ export function refusedOrigin(request: IncomingMessage, loopbackOnly: boolean): 
     return `Origin ${JSON.stringify(origin)} is not a URL.`;
   }
   if (originHost.toLowerCase() !== host.toLowerCase()) {
-    return `Cross-origin request from ${origin} refused: browsers may not drive this server.`;
+    return `Cross-origin request from ${origin} refused: browsers may not drive ${guarded}.`;
   }
   return undefined;
 }
