@@ -1,13 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { TfjsLearner } from "@hdpo/learner";
 import { loadPolicy } from "@hdpo/policy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adam, learnerDatum, tinkerDatum } from "../test-support/datums";
 import { BASE_NAME } from "../test-support/learner-fixture";
+import { type SpawnedLearner, spawnLearner } from "../test-support/spawned-learner";
 import { TinkerTestClient } from "../test-support/tinker-test-client";
 import { type TinyCheckpoint, tinyCheckpoint } from "../test-support/tiny-checkpoint";
 
@@ -15,7 +14,6 @@ import { type TinyCheckpoint, tinyCheckpoint } from "../test-support/tiny-checkp
 // it knows its sessions, models and checkpoints, restores the model from its save, fails what was lost with a clear
 // error, and training continues to exactly where an uninterrupted run ends.
 
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 let checkpoint: TinyCheckpoint;
 let stateDir: string;
 const children: ChildProcess[] = [];
@@ -31,42 +29,11 @@ afterAll(async () => {
   await checkpoint?.remove();
 });
 
-/** Starts the bin from source and resolves with the URL of its one ready line. */
-async function spawnLearner(): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/bin/hdpo-learner.ts",
-      "--checkpoint",
-      checkpoint.directory,
-      "--state-dir",
-      stateDir,
-      "--port",
-      "0",
-      "--backend",
-      "cpu",
-      "--base-model-name",
-      BASE_NAME,
-    ],
-    { cwd: packageDir, env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  children.push(child);
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    createInterface({ input: child.stdout! }).once("line", (line) => {
-      const match = /^hdpo-learner listening on (http:\/\/\S+) \(base model tiny-base, state /.exec(line);
-      if (match) resolveUrl(match[1]!);
-      else reject(new Error(`unexpected first line: ${line}`));
-    });
-    void exited.then((code) => reject(new Error(`exited ${code} before ready: ${stderr}`)));
-  });
-  return { child, url, exited };
+/** Starts the bin from source on the shared checkpoint and state directory. */
+async function startBin(): Promise<SpawnedLearner> {
+  const started = await spawnLearner(checkpoint.directory, stateDir, ["--base-model-name", BASE_NAME]);
+  children.push(started.child);
+  return started;
 }
 
 describe("hdpo-learner killed and restarted on the same state directory", () => {
@@ -77,7 +44,7 @@ describe("hdpo-learner killed and restarted on the same state directory", () => 
     const fb = { loss_fn: "cross_entropy", data: [tinkerDatum(sequence)] };
     const probe = { loss_fn: "cross_entropy", data: [tinkerDatum(sequence)] };
 
-    const first = await spawnLearner();
+    const first = await startBin();
     const a = new TinkerTestClient(first.url);
     const { sessionId, modelId } = await a.model(BASE_NAME);
     const untrained = await a.model(BASE_NAME, sessionId);
@@ -125,7 +92,7 @@ describe("hdpo-learner killed and restarted on the same state directory", () => 
     first.child.kill("SIGKILL");
     await first.exited;
 
-    const second = await spawnLearner();
+    const second = await startBin();
     const b = new TinkerTestClient(second.url);
     try {
       expect((await b.post("session_heartbeat", { session_id: sessionId })).status).toBe(200);
@@ -183,35 +150,11 @@ describe("hdpo-learner killed and restarted on the same state directory", () => 
       expect(await logProbs(modelId)).toEqual((await alone.forward([learnerDatum(sequence)])).logProbs[0]);
 
       // A second server on the same directory is refused while this one lives.
-      const third = spawn(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          "src/bin/hdpo-learner.ts",
-          "--checkpoint",
-          checkpoint.directory,
-          "--state-dir",
-          stateDir,
-          "--port",
-          "0",
-          "--backend",
-          "cpu",
-          "--base-model-name",
-          BASE_NAME,
-        ],
-        { cwd: packageDir, env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] },
+      const refused = spawnLearner(checkpoint.directory, stateDir, ["--base-model-name", BASE_NAME]);
+      await expect(refused).rejects.toThrow(
+        /^hdpo-learner exited 1 before it was ready: hdpo-learner: .*is in use by another hdpo-learner \(pid/,
       );
-      children.push(third);
-      let thirdErr = "";
-      third.stderr!.on("data", (chunk: Buffer) => {
-        thirdErr += chunk.toString();
-      });
-      const thirdCode = await new Promise<number | null>((done) => third.once("exit", done));
-      expect(thirdCode).toBe(1);
-      expect(thirdErr.trim().split("\n")).toEqual([
-        expect.stringContaining("is in use by another hdpo-learner (pid"),
-      ]);
+      expect(((await refused.catch((error: Error) => error)) as Error).message.trim()).not.toContain("\n");
     } finally {
       second.child.kill("SIGTERM");
     }
