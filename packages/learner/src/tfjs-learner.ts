@@ -24,6 +24,7 @@ import { clipByGlobalNorm } from "./clip-gradients";
 import { datumBatch } from "./datum-batch";
 import { LearnerError } from "./learner-error";
 import { encodeOptimizerState, restoreOptimizerState } from "./optimizer-state";
+import { isStateName } from "./state-name";
 
 /** Options of {@link TfjsLearner}. */
 export interface TfjsLearnerOptions {
@@ -47,7 +48,6 @@ interface AdamConstants {
 
 const OPTIMIZER_FILE = "optimizer.safetensors";
 const LEARNER_FILE = "learner-state.json";
-const STATE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
 /**
  * The in-process learner: a tfjs `DecoderModel`, gradients of Σ −w·logp (− Σ e·H) accumulated over
@@ -161,7 +161,7 @@ export class TfjsLearner implements Learner {
 
   async saveState(name: string): Promise<string> {
     this.assertOpen("saveState");
-    if (!STATE_NAME.test(name)) {
+    if (!isStateName(name)) {
       throw new LearnerError(
         `saveState: the name ${JSON.stringify(name)} must be 1 to 255 letters, digits, "_" or "-".`,
       );

@@ -1,5 +1,6 @@
-import { access } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { CHECKPOINT_FILES } from "@hdpo/policy";
 import { useBackend } from "@hdpo/tensor";
 import { PRESETS, parseRunConfig, writeStartingPolicy } from "@hdpo/trainer";
 import { createLearnerHttpServer, type LearnerHttpServer } from "../http/learner-http-server";
@@ -46,7 +47,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   let service: LearnerService | undefined;
   try {
     await useBackend(options.backend);
-    if (options.preset !== undefined && !(await exists(join(options.checkpoint, "config.json")))) {
+    if (options.preset !== undefined && !existsSync(join(options.checkpoint, CHECKPOINT_FILES.config))) {
       io.err(
         `hdpo-learner: writing the ${options.preset} preset's starting policy to ${options.checkpoint}…`,
       );
@@ -101,13 +102,4 @@ function oneLine(error: unknown): string {
     .map((line) => line.trim())
     .filter((line) => line !== "")
     .join(" ");
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -99,22 +99,6 @@ export const SampleResultSchema = z.object({
     .max(MAX_ITEMS),
 });
 
-/** A checkpoint name: the server's `^[a-zA-Z0-9_-]+$`, at most 255 characters. */
-export function isCheckpointName(name: string): boolean {
-  if (name.length === 0 || name.length > 255) return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    const ok =
-      (c >= 48 && c <= 57) ||
-      (c >= 65 && c <= 90) ||
-      (c >= 97 && c <= 122) ||
-      c === 95 /* _ */ ||
-      c === 45; /* - */
-    if (!ok) return false;
-  }
-  return true;
-}
-
 function isPrintableAscii(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);

@@ -12,6 +12,7 @@ import type {
 import { z } from "zod";
 import { checkAdamParams } from "../adam-params";
 import { LearnerError } from "../learner-error";
+import { isStateName } from "../state-name";
 import { downloadArchive } from "./archive-download";
 import { extractTarInto } from "./archive-extract";
 import { checkBaseModel, checkTemperature, learnerCapabilities } from "./capabilities";
@@ -28,7 +29,6 @@ import {
   ForwardResultSchema,
   FutureResponseSchema,
   HealthSchema,
-  isCheckpointName,
   LoadWeightsResultSchema,
   OptimStepResultSchema,
   SaveForSamplerResultSchema,
@@ -615,7 +615,7 @@ function checkOptions(options: TinkerLearnerOptions): void {
 }
 
 function checkName(name: string, what: string): void {
-  if (typeof name !== "string" || !isCheckpointName(name)) {
+  if (typeof name !== "string" || !isStateName(name)) {
     throw new LearnerError(
       `${what}: the name ${JSON.stringify(name)} must be 1 to 255 letters, digits, "_" or "-" (the server's rule).`,
     );

@@ -10,7 +10,13 @@ import {
 import type { Learner, LearnerAdamParams, ToolExecutor } from "@hdpo/core";
 import type { Judge } from "@hdpo/judge";
 import { TfjsLearner } from "@hdpo/learner";
-import { ByteLevelBpeTokenizer, loadPolicy, savePolicy, writeFileAtomic } from "@hdpo/policy";
+import {
+  ByteLevelBpeTokenizer,
+  CHECKPOINT_FILES,
+  loadPolicy,
+  savePolicy,
+  writeFileAtomic,
+} from "@hdpo/policy";
 import { writeJsonl } from "@hdpo/tasks";
 import { type BackendName, useBackend } from "@hdpo/tensor";
 import { chatEncoding } from "../chat-encoding";
@@ -294,10 +300,10 @@ async function writeBase(
 async function readTokenizer(baseDirectory: string): Promise<ByteLevelBpeTokenizer> {
   let text: string;
   try {
-    text = await readFile(join(baseDirectory, "tokenizer.json"), "utf8");
+    text = await readFile(join(baseDirectory, CHECKPOINT_FILES.tokenizer), "utf8");
   } catch {
     throw new TrainerError(
-      `${baseDirectory}/tokenizer.json is missing; this run folder predates the learner seam or is damaged — start a new --out.`,
+      `${join(baseDirectory, CHECKPOINT_FILES.tokenizer)} is missing; this run folder predates the learner seam or is damaged — start a new --out.`,
     );
   }
   return ByteLevelBpeTokenizer.fromTokenizerJson(JSON.parse(text));
