@@ -1,9 +1,16 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TinkerLearner } from "@hdpo/learner";
+import { TINKER_PROTOCOL_VERSION } from "@hdpo/learner";
 import { decodeSafetensors } from "@hdpo/policy";
-import { parseRunConfig, type RunSummary, type TrainResult, train } from "@hdpo/trainer";
+import {
+  parseRunConfig,
+  type RunConfig,
+  type RunSummary,
+  type TrainResult,
+  train,
+  writeStartingPolicy,
+} from "@hdpo/trainer";
 import { TINY_CONFIG } from "@hdpo/trainer/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLearnerHttpServer, type LearnerHttpServer } from "./http/learner-http-server";
@@ -11,7 +18,8 @@ import { loadBaseModel } from "./service/base-model";
 import { LearnerService } from "./service/learner-service";
 
 // The issue's check of the seam end to end: the whole main job (cold start, SFT, evaluation, HDPO, evaluation) once
-// through the in-process tfjs learner and once through hdpo-learner over HTTP with the Tinker client, same seeds.
+// through the in-process tfjs learner and once through hdpo-learner over HTTP with the Tinker client, same seeds,
+// the second chosen by the config alone (`learner.url`, as `hdpo-train run --learner URL --base-model ID` sets it).
 const config = parseRunConfig({
   ...TINY_CONFIG,
   // SFT long enough that some rollouts get the format: with four rollouts per prompt their rewards then differ, so
@@ -30,6 +38,21 @@ async function startServer(checkpoint: string, stateDir: string): Promise<string
   const server = createLearnerHttpServer({ service });
   servers.push(server);
   return (await server.listen(0, "127.0.0.1")).url;
+}
+
+function remoteConfig(url: string, learner: Partial<RunConfig["learner"]> = {}): RunConfig {
+  return { ...config, learner: { ...config.learner, url, baseModel: "tiny-base", ...learner } };
+}
+
+/** The files under `directory` whose bytes contain `text`. */
+async function filesHolding(directory: string, text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(directory, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    if ((await readFile(path)).includes(text)) found.push(path);
+  }
+  return found;
 }
 
 function finished(result: TrainResult): RunSummary {
@@ -55,34 +78,41 @@ afterAll(async () => {
 describe("train() through hdpo-learner over HTTP", () => {
   it("ends with the in-process run's weights (1e-6) and numbers after a tiny SFT and 3 HDPO steps", async () => {
     const local = finished(await train({ config, out: join(root, "local") }));
-    const remote = finished(
-      await train({
-        config,
-        out: join(root, "http"),
-        learner: async ({ baseDirectory }) => {
-          const url = await startServer(baseDirectory, join(root, "server-state"));
-          return TinkerLearner.connect({
-            baseUrl: url,
-            baseModel: "tiny-base",
-            loraRank: 0,
-            heartbeat: false,
-          });
-        },
-      }),
-    );
-    expect(remote.learner.kind).toBe("tinker");
+    // The server serves the run's own starting policy, as `hdpo-learner --preset NAME` does for a preset run.
+    const base = join(root, "server-base");
+    await writeStartingPolicy(config, base);
+    const url = await startServer(base, join(root, "server-state"));
+    const secret = `tml-secret-${process.pid}`;
+    process.env.TINKER_API_KEY = secret;
+    let remote: RunSummary;
+    try {
+      remote = finished(await train({ config: remoteConfig(url), out: join(root, "http") }));
+    } finally {
+      delete process.env.TINKER_API_KEY;
+    }
+    expect(remote.learner).toEqual({
+      kind: "tinker",
+      baseModel: "tiny-base",
+      protocol: TINKER_PROTOCOL_VERSION,
+      url,
+    });
+    // The SFT weights stayed on the server: sft/ names the state that holds them.
+    const sftState = JSON.parse(await readFile(join(root, "http", "sft", "learner-state.json"), "utf8"));
+    expect(sftState.learnerState).toMatch(/^tinker:\/\/model_[0-9a-f]+\/weights\/sft-done-/);
+    // The key reached the server (it is not checked there) but no file of the run holds it.
+    expect(await filesHolding(join(root, "http"), secret)).toEqual([]);
     expect(local.learner.kind).toBe("tfjs");
     const a = await finalWeights(join(root, "local"));
     const b = await finalWeights(join(root, "http"));
     expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
     let diff = 0;
     let moved = 0;
-    const base = decodeSafetensors(
+    const sftWeights = decodeSafetensors(
       new Uint8Array(await readFile(join(root, "local", "sft", "model.safetensors"))),
     );
     for (const [name, values] of Object.entries(a)) {
       const other = b[name]!;
-      const sft = base.tensors[name]!.data as Float32Array;
+      const sft = sftWeights.tensors[name]!.data as Float32Array;
       for (let i = 0; i < values.length; i++) {
         diff = Math.max(diff, Math.abs(values[i]! - other[i]!));
         moved = Math.max(moved, Math.abs(values[i]! - sft[i]!));
@@ -94,5 +124,39 @@ describe("train() through hdpo-learner over HTTP", () => {
     const strip = ({ wallMs: _w, ...rest }: RunSummary["sft"]) => rest;
     expect(strip(remote.sft)).toEqual(strip(local.sft));
     expect(strip(remote.hdpo)).toEqual(strip(local.hdpo));
+  }, 300_000);
+
+  it("refuses, before any training, a server that serves another model than the run's starting policy", async () => {
+    const other = join(root, "other-base");
+    // Same tokenizer, other weights: only the model's initialisation seed differs.
+    await writeStartingPolicy({ ...config, model: { ...config.model, seed: config.model.seed + 1 } }, other);
+    const url = await startServer(other, join(root, "other-state"));
+    const out = join(root, "wrong-model");
+    await expect(train({ config: remoteConfig(url), out })).rejects.toThrow(
+      /^learner: the server at .* serves another model than this run's starting policy \(log-probs of a probe differ by .*\); start hdpo-learner with --checkpoint .*base/,
+    );
+    expect(await readdir(out)).not.toContain("sft");
+  }, 120_000);
+
+  it("trains a pretrained base it only has the tokenizer of (learner.tokenizer)", async () => {
+    // Any checkpoint stands in for a pretrained model here: the run must not build a model or a tokenizer of its own.
+    const pretrained = join(root, "pretrained");
+    await writeStartingPolicy(
+      { ...config, model: { ...config.model, seed: config.model.seed + 2 } },
+      pretrained,
+    );
+    const url = await startServer(pretrained, join(root, "pretrained-state"));
+    const out = join(root, "pretrained-run");
+    const short = {
+      ...remoteConfig(url, { tokenizer: pretrained }),
+      sft: { ...config.sft, steps: 2 },
+      rl: { ...config.rl, steps: 1 },
+    };
+    const summary = finished(await train({ config: short, out }));
+    expect(summary.learner.kind).toBe("tinker");
+    expect(await readdir(join(out, "base"))).toEqual(["tokenizer.json"]);
+    expect(await readFile(join(out, "base", "tokenizer.json"), "utf8")).toBe(
+      await readFile(join(pretrained, "tokenizer.json"), "utf8"),
+    );
   }, 300_000);
 });

@@ -65,6 +65,7 @@ export {
   type TrajectoryOptions,
 } from "./rollout-options";
 export { ABORTED_CAUSE, newTrajectoryId, runTrajectory } from "./rollout-trajectory";
+export { ToolServerReplicas, type ToolServerReplicasOptions } from "./tool-server-replicas";
 export { buildPromptMessages } from "./trajectory-prompt";
 export {
   actionText,

@@ -46,6 +46,12 @@ const OWNER = "OpenAICompletionsPolicy";
  * does not map to exactly one id (e.g. a partial UTF-8 byte) is an error, never a guess. As in vLLM, the ids
  * include the tokens of a stripped stop string (and of EOS), while `text` is the server's text with a stripped
  * `</tool_call>` put back. Text-protocol only: images and native tools are rejected (use {@link OpenAIChatPolicy}).
+ *
+ * For training, the agent loop records the conversation's exact ids (rollout options `encodePrompt` and
+ * `encodeObservation`) and passes them as `request.promptTokenIds`: the prompt then goes out as those ids and the
+ * chat is never re-rendered or re-tokenised between turns. Serve with vLLM and set `returnTokensAsTokenIds` (vLLM's
+ * `return_tokens_as_token_ids`), so that the sampled ids are read, not recovered by re-encoding token strings (the
+ * fallback, which refuses a token that does not encode to exactly one id).
  */
 export class OpenAICompletionsPolicy implements Policy {
   readonly name: string;
@@ -93,13 +99,13 @@ export class OpenAICompletionsPolicy implements Policy {
         `${OWNER} cannot send images through /completions; use OpenAIChatPolicy for multimodal requests.`,
       );
     }
-    const text = renderQwenChat(request.messages);
     const stop = [...new Set([...(sampling.stop ?? []), TOOL_CALL_CLOSE])];
     const signal = request.signal;
+    const prompt = this.prompt(request);
     const model = await this.endpoints.model(signal);
     const body: CompletionCreateParamsNonStreaming & Record<string, unknown> = {
       model,
-      prompt: this.promptAsTokenIds ? this.tokenizer.encode(text) : text,
+      prompt,
       max_tokens: sampling.maxTokens,
       temperature: sampling.temperature,
       top_p: sampling.topP,
@@ -141,6 +147,30 @@ export class OpenAICompletionsPolicy implements Policy {
       tokenIds: tokenIdsFromNames(logprobs.tokens) ?? this.reencode(logprobs.tokens),
       logProbs,
     };
+  }
+
+  /**
+   * The conversation's exact ids when the caller recorded them (a sampled turn need not be the canonical encoding of
+   * its text, so re-rendering would condition on other tokens than training sees); else the rendered chat, as text
+   * or encoded.
+   */
+  private prompt(request: PolicyRequest): string | number[] {
+    const ids = request.promptTokenIds;
+    if (ids !== undefined) {
+      if (
+        !Array.isArray(ids) ||
+        ids.length === 0 ||
+        !ids.every((id) => Number.isSafeInteger(id) && id >= 0)
+      ) {
+        throw new OpenAIPolicyError(
+          "invalid-request",
+          `${OWNER}: promptTokenIds must be a non-empty list of token ids (integers ≥ 0); pass the conversation's ids or leave it out.`,
+        );
+      }
+      return [...ids];
+    }
+    const text = renderQwenChat(request.messages);
+    return this.promptAsTokenIds ? this.tokenizer.encode(text) : text;
   }
 
   private reencode(tokens: readonly string[]): number[] {

@@ -89,6 +89,11 @@ export interface LearnerSampleRequest {
   seed: number;
   /** Stop strings (kept at the end of the tokens) or stop token ids; end-of-sequence tokens always stop. */
   stop?: string[] | number[];
+  /**
+   * Requests that share a key (a conversation's turns: the trajectory id) should reach the same inference engine,
+   * so that its prefix cache is reused; samplers with one engine ignore it.
+   */
+  affinityKey?: string;
 }
 
 export interface LearnerSampledSequence {
@@ -123,6 +128,8 @@ export interface LearnerInfo {
   kind: string;
   /** The base model the learner trains (a Hugging Face id or a directory). */
   baseModel: string;
+  /** For a learner behind a wire protocol: the protocol version it was written against (e.g. `skyrl@a9564572e`). */
+  protocol?: string;
   capabilities: LearnerCapabilities;
 }
 

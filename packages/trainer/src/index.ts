@@ -23,6 +23,7 @@ export {
 export { learnerDatum, responseValues } from "./learner-datum";
 export { createModel } from "./model-from-config";
 export { type PaddedMatrix, padResponses, sequenceBatch } from "./padded-batch";
+export { learnerSamplerPolicy, type PolicySource } from "./policy-source";
 export {
   type CustomLoss,
   type CustomLossBatch,
@@ -66,25 +67,28 @@ export {
 } from "./train/run-checkpoint";
 export {
   EvalSettingsSchema,
+  LearnerSettingsSchema,
   parseRunConfig,
   type RunConfig,
   type RunConfigInput,
   RunConfigSchema,
   RunSettingsSchema,
+  SamplerSettingsSchema,
   SuiteSettingsSchema,
 } from "./train/run-config";
 export { type RunFiles, runFiles } from "./train/run-files";
+export {
+  type LearnerFactory,
+  type LearnerFit,
+  type LearnerStart,
+  learnerFactoryFor,
+  learnerFit,
+  tfjsLearnerFactory,
+} from "./train/run-learner";
+export { policySourceFor } from "./train/run-sampler";
 export { beforeAfterTable, type RunSummary } from "./train/run-summary";
 export { saveStartingPolicy, writeStartingPolicy } from "./train/starting-policy";
-export {
-  describeEval,
-  type LearnerFactory,
-  type LearnerStart,
-  type TrainOptions,
-  type TrainResult,
-  tfjsLearnerFactory,
-  train,
-} from "./train/train";
+export { describeEval, type TrainOptions, type TrainResult, train } from "./train/train";
 export type { TrainEvent, TrainEventListener, TrainPhase } from "./train/train-events";
 export {
   generateRunSuite,

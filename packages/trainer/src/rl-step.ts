@@ -1,9 +1,10 @@
 import { rollout } from "@hdpo/agent-loop";
 import type { Learner, Task, ToolExecutor, ToolNecessity, Trajectory } from "@hdpo/core";
 import type { Judge } from "@hdpo/judge";
-import { type ByteLevelBpeTokenizer, deriveSeed, SamplerPolicy } from "@hdpo/policy";
+import { type ByteLevelBpeTokenizer, deriveSeed } from "@hdpo/policy";
 import { chatEncoding } from "./chat-encoding";
 import { groupsWithoutSignal, toolTermScope } from "./groups-without-signal";
+import { learnerSamplerPolicy, type PolicySource } from "./policy-source";
 import { type PolicySample, ppoUpdate, type UpdateMetrics } from "./ppo-update";
 import { rolloutMetrics, type SliceMetrics } from "./rl-metrics";
 import { rolloutAdvantages } from "./rollout-advantages";
@@ -26,6 +27,8 @@ export interface RlState {
   tasks: readonly Task[];
   /** System prompt for tasks without their own prompt (`systemPrompt({ tools })`). */
   systemPrompt?: string;
+  /** Where the rollouts sample (default: the learner's own sampler). */
+  policySource?: PolicySource;
   /** Frozen reference policy for the KL term, `forward` only (needed when `klCoef` > 0). */
   reference?: Learner;
   /** Run seed: with `step` it fixes the prompts, the samples and the mini-batches. */
@@ -85,13 +88,8 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
   const began = performance.now();
   const stepSeed = deriveSeed(state.seed, state.step);
   const encoding = chatEncoding(state.tokenizer);
-  const policy = new TurnSeededPolicy(
-    new SamplerPolicy({
-      sampler: await state.learner.samplerForCurrentWeights(),
-      tokenizer: state.tokenizer,
-    }),
-    stepSeed,
-  );
+  const source = state.policySource ?? learnerSamplerPolicy;
+  const policy = new TurnSeededPolicy(await source(state.learner, state.tokenizer, "hdpo-local"), stepSeed);
   const scope = toolTermScope(settings.advantage, settings.wTool);
   // DAPO's dynamic sampling draws further batches of B prompts (new ones) until B groups with signal are kept, at
   // most `dynamicSamplingBatches` in all (verl's max_num_gen_batches); without it a step skips and trains on fewer.

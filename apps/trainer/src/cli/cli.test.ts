@@ -64,6 +64,40 @@ describe("parseTrainArgs", () => {
     });
     expect(parseTrainArgs(["--judge", "rules"]).overrides).toEqual({ judge: { baseUrl: null } });
   });
+
+  it("reads a remote learner, sampler endpoints and tool-server replicas from their flags", () => {
+    const args = parseTrainArgs([
+      "--learner",
+      "http://10.0.0.1:8000",
+      "--base-model",
+      "Qwen/Qwen3-8B",
+      "--tokenizer",
+      "models/Qwen3-8B",
+      "--lora-rank",
+      "32",
+      "--sampler-endpoint",
+      "http://10.0.0.2:8001/v1",
+      "--sampler-endpoint",
+      "http://10.0.0.3:8001/v1",
+      "--sampler-model",
+      "policy",
+      "--tool-server",
+      "http://10.0.0.4:30569",
+      "--tool-server",
+      "http://10.0.0.5:30569",
+    ]);
+    expect(args.overrides).toEqual({
+      learner: {
+        url: "http://10.0.0.1:8000",
+        baseModel: "Qwen/Qwen3-8B",
+        tokenizer: "models/Qwen3-8B",
+        loraRank: 32,
+      },
+      sampler: { endpoints: ["http://10.0.0.2:8001/v1", "http://10.0.0.3:8001/v1"], model: "policy" },
+      tools: { server: ["http://10.0.0.4:30569", "http://10.0.0.5:30569"] },
+    });
+    expect(() => parseTrainArgs(["--lora-rank", "8.5"])).toThrow(/--lora-rank must be a whole number/);
+  });
 });
 
 describe("hdpo-train", () => {

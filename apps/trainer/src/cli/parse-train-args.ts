@@ -22,6 +22,17 @@ const NUMBER_FLAGS: Record<string, string> = {
   "batch-prompts": "rl.batchPrompts",
   "group-size": "rl.groupSize",
   "checkpoint-every": "run.checkpointEvery",
+  "lora-rank": "learner.loraRank",
+};
+
+/** Flags that set one text field of the config. */
+const TEXT_FLAGS: Record<string, string> = {
+  backend: "backend",
+  learner: "learner.url",
+  "base-model": "learner.baseModel",
+  tokenizer: "learner.tokenizer",
+  "sampler-model": "sampler.model",
+  "judge-model": "judge.model",
 };
 
 /** Parses `hdpo-train run` flags; a bad flag or value throws TrainerAppError naming it. */
@@ -37,14 +48,18 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
         config: { type: "string" },
         out: { type: "string" },
         "from-sft": { type: "string" },
-        backend: { type: "string" },
-        "tool-server": { type: "string" },
+        "tool-server": { type: "string", multiple: true },
+        "sampler-endpoint": { type: "string", multiple: true },
         judge: { type: "string" },
-        "judge-model": { type: "string" },
         resume: { type: "boolean" },
         quiet: { type: "boolean" },
         set: { type: "string", multiple: true },
-        ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((name) => [name, { type: "string" as const }])),
+        ...Object.fromEntries(
+          [...Object.keys(NUMBER_FLAGS), ...Object.keys(TEXT_FLAGS)].map((name) => [
+            name,
+            { type: "string" as const },
+          ]),
+        ),
       },
     }));
   } catch (error) {
@@ -60,9 +75,17 @@ export function parseTrainArgs(args: readonly string[]): TrainArgs {
     }
     layers.push(objectAtPath(path, value));
   }
-  if (typeof values.backend === "string") layers.push({ backend: values.backend });
-  if (typeof values["tool-server"] === "string") layers.push({ tools: { server: values["tool-server"] } });
-  if (typeof values["judge-model"] === "string") layers.push({ judge: { model: values["judge-model"] } });
+  for (const [flag, path] of Object.entries(TEXT_FLAGS)) {
+    const raw = values[flag];
+    if (typeof raw === "string") layers.push(objectAtPath(path, raw));
+  }
+  // Repeated, they name replicas: one URL stays a plain URL, as in a config file.
+  const toolServers = values["tool-server"] as string[] | undefined;
+  if (toolServers !== undefined) {
+    layers.push({ tools: { server: toolServers.length === 1 ? toolServers[0] : toolServers } });
+  }
+  const samplerEndpoints = values["sampler-endpoint"] as string[] | undefined;
+  if (samplerEndpoints !== undefined) layers.push({ sampler: { endpoints: samplerEndpoints } });
   // `--judge rules` after a config or variable that set an LLM judge goes back to the rules alone.
   if (typeof values.judge === "string") {
     layers.push({ judge: { baseUrl: values.judge === "rules" ? null : values.judge } });

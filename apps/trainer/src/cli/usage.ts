@@ -19,8 +19,18 @@ Options:
   --group-size N         G, rollouts per prompt
   --checkpoint-every N   checkpoint (and refresh report.html) every N steps
   --set PATH=JSON        any field, e.g. --set rl.wTool=0.2 --set model.layers=3 (repeatable; null = default)
-  --tool-server URL      tools from a tool server (REMOTE_TOOL_SERVER_URL) instead of in-process ones; for search
-                         tasks it must serve the suite's corpus (see hdpo-train suite)
+  --learner URL          train on a Tinker-API server (SkyRL, hdpo-learner; HDPO_TRAIN_LEARNER__URL) instead of
+                         in process; its key from TINKER_API_KEY, never written to DIR (docs/distributed.md)
+  --base-model ID        the model the server trains (must be one it serves); required with --learner
+  --tokenizer DIR        the base model's folder with tokenizer.json (a pretrained base); without it the run
+                         trains its own starting policy and the server must serve it (hdpo-learner --preset)
+  --lora-rank N          LoRA rank on the server; 0 (default) trains every parameter
+  --sampler-endpoint URL sample rollouts and evaluations from an OpenAI-compatible server (vLLM) serving the
+                         policy, with exact token ids (repeat for replicas; key from SAMPLER_API_KEY)
+  --sampler-model M      the sampler endpoints' model (default: the first their /models lists)
+  --tool-server URL      tools from a tool server (REMOTE_TOOL_SERVER_URL) instead of in-process ones; repeat
+                         for replicas (a trajectory stays on one); for search tasks it must serve the suite's
+                         corpus (see hdpo-train suite)
   --judge rules|URL      rules (default), or an OpenAI-compatible LLM judge for what the rules cannot decide
                          (JUDGE_BASE_URL; key from JUDGE_API_KEY)
   --judge-model M        the LLM judge's model (default: the first its /models lists)

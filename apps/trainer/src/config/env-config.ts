@@ -38,12 +38,20 @@ export function envSettings(env: Readonly<Record<string, string | undefined>>): 
     const named = NAMED_ENV_SETTINGS[name];
     const path = named ?? (name.startsWith(TRAIN_ENV_PREFIX) ? envFieldPath(name) : undefined);
     if (path === undefined) continue;
-    // The named ones hold a URL or a backend name, never JSON.
-    const value = named === undefined ? parseSettingValue(raw) : raw.trim();
+    // The named ones hold a URL or a backend name, never JSON; the tool server's may list replicas, comma-separated.
+    const value = named === undefined ? parseSettingValue(raw) : namedValue(name, raw.trim());
     layers.push(objectAtPath(path, value));
     variables.push(name);
   }
   return { settings: mergeConfig(...layers), variables };
+}
+
+function namedValue(name: string, value: string): string | string[] {
+  if (name !== "REMOTE_TOOL_SERVER_URL" || !value.includes(",")) return value;
+  return value
+    .split(",")
+    .map((url) => url.trim())
+    .filter((url) => url !== "");
 }
 
 /** `HDPO_TRAIN_SFT__LEARNING_RATE` → `sft.learningRate`. */

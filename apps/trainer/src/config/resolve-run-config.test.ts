@@ -119,6 +119,25 @@ describe("run config", () => {
     );
   });
 
+  it("reads a remote learner from HDPO_TRAIN_LEARNER__*, and tool-server replicas comma-separated", async () => {
+    const config = await resolveRunConfig({
+      env: {
+        HDPO_TRAIN_LEARNER__URL: "http://10.0.0.1:8000",
+        HDPO_TRAIN_LEARNER__BASE_MODEL: "Qwen/Qwen3-8B",
+        REMOTE_TOOL_SERVER_URL: "http://10.0.0.4:30569, http://10.0.0.5:30569",
+        TINKER_API_KEY: "tml-secret", // the client's, never part of the config
+      },
+    });
+    expect(config.learner).toMatchObject({ url: "http://10.0.0.1:8000", baseModel: "Qwen/Qwen3-8B" });
+    expect(config.tools.server).toEqual(["http://10.0.0.4:30569", "http://10.0.0.5:30569"]);
+    expect(JSON.stringify(config)).not.toContain("tml-secret");
+    await expect(
+      resolveRunConfig({ env: { HDPO_TRAIN_LEARNER__URL: "http://10.0.0.1:8000" } }),
+    ).rejects.toThrow(
+      /invalid config \(HDPO_TRAIN_LEARNER__URL\): learner\.baseModel: is required with learner\.url \(--base-model ID\)/,
+    );
+  });
+
   it("names the bad field, with the nested path", async () => {
     await expect(resolveRunConfig({ preset: "quick", overrides: { rl: { groupSize: 1 } } })).rejects.toThrow(
       /rl\.groupSize: Too small/,

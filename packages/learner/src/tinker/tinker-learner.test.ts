@@ -191,6 +191,7 @@ describe("TinkerLearner.connect", () => {
     expect(learner.info).toEqual({
       kind: "tinker",
       baseModel: BASE_MODEL,
+      protocol: "skyrl@a9564572e",
       capabilities: {
         entropy: false,
         images: false,
@@ -208,9 +209,50 @@ describe("TinkerLearner.connect", () => {
       base_model: BASE_MODEL,
       lora_config: { rank: 32, seed: 5 },
     });
-    // The create_model future is waited for before connect resolves.
-    expect(fake.calls.at(-1)!.path).toBe("/api/v1/retrieve_future");
-    expect(fake.calls.at(-1)!.body).toEqual({ request_id: "1" });
+    // The create_model future is waited for before anything else is sent for the model; then one forward on a
+    // two-token probe tells a jax backend apart, before connect resolves.
+    const routes = fake.calls.map((call) => call.path.replace("/api/v1/", ""));
+    expect(routes.slice(routes.indexOf("create_model"))).toEqual([
+      "create_model",
+      "retrieve_future",
+      "forward",
+      "retrieve_future",
+    ]);
+    expect(fake.calls.at(-2)!.body).toMatchObject({
+      seq_id: 1,
+      forward_input: { loss_fn: "cross_entropy", data: [{ model_input: { chunks: [{ tokens: [0] }] } }] },
+    });
+  });
+
+  it("refuses SkyRL's jax backend, whose forward answers elementwise_loss, in one line", async () => {
+    const fake = fakeServer({
+      "POST /api/v1/forward": () => ({
+        status: 200,
+        body: { future_id: "j", status: "pending", request_id: "j" },
+      }),
+    });
+    const jax = {
+      ...fake,
+      fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+        const body = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
+        if (String(input).endsWith("retrieve_future") && body?.request_id === "j") {
+          const output = {
+            elementwise_loss: { data: [0.9], dtype: "float32", shape: [1] },
+            logprobs: { data: [-0.9], dtype: "float32", shape: [1] },
+          };
+          return new Response(
+            JSON.stringify({ loss_fn_output_type: "scalar", loss_fn_outputs: [output], metrics: {} }),
+            { status: 200 },
+          );
+        }
+        return fake.fetch(input, init);
+      }) as typeof fetch,
+    };
+    await expect(connect(jax)).rejects.toThrow(
+      /^connect: the Tinker server runs SkyRL's jax backend .*start the server with --backend fsdp or --backend megatron\.$/,
+    );
+    // The model it created is freed again.
+    expect(fake.calls.at(-1)!.path).toBe("/api/v1/unload_model");
   });
 });
 
@@ -226,11 +268,13 @@ describe("TinkerLearner requests", () => {
     ]);
     expect(fake.maxInFlight()).toBe(1);
     const sent = fake.calls.filter((call) => /forward|optim_step/.test(call.path));
+    // seq_id 1 is connect's probe.
     expect(sent.map((call) => [call.path, (call.body as { seq_id: number }).seq_id])).toEqual([
       ["/api/v1/forward", 1],
-      ["/api/v1/forward_backward", 2],
-      ["/api/v1/optim_step", 3],
-      ["/api/v1/forward", 4],
+      ["/api/v1/forward", 2],
+      ["/api/v1/forward_backward", 3],
+      ["/api/v1/optim_step", 4],
+      ["/api/v1/forward", 5],
     ]);
     expect(results[0]).toEqual({ logProbs: [[-0.5, -0.5, -0.5]] });
     // No total_loss:sum in the metrics: the loss is Σ −w·logp computed here.
@@ -247,7 +291,7 @@ describe("TinkerLearner requests", () => {
     const [fb, step] = fake.calls.filter((call) => /forward_backward|optim_step/.test(call.path));
     expect(fb!.body).toEqual({
       model_id: "model_00000001",
-      seq_id: 1,
+      seq_id: 2,
       forward_backward_input: {
         loss_fn: "cross_entropy",
         loss_fn_config: null,
@@ -264,7 +308,7 @@ describe("TinkerLearner requests", () => {
     });
     expect(step!.body).toEqual({
       model_id: "model_00000001",
-      seq_id: 2,
+      seq_id: 3,
       adam_params: {
         learning_rate: 1e-3,
         beta1: 0.9,
@@ -399,7 +443,7 @@ describe("TinkerLearner sampler", () => {
     expect(save.body).toEqual({
       model_id: "model_00000001",
       sampling_session_seq_id: 0,
-      seq_id: 1,
+      seq_id: 2,
       type: "save_weights_for_sampler",
     });
     // The save's future was retrieved before the sampler was handed out (sampling earlier is a 425).
@@ -421,6 +465,26 @@ describe("TinkerLearner sampler", () => {
       prompt: { chunks: [{ type: "encoded_text", tokens: [1, 2] }] },
       sampling_params: { max_tokens: 2, temperature: 1, top_p: 0.9, top_k: -1, seed: 11, stop: [9] },
     });
+  });
+
+  it("sends one routing key (seq_id) for all turns of a conversation, a fresh one per other conversation", async () => {
+    const fake = fakeServer();
+    const learner = await connect(fake);
+    const sampler = await learner.samplerForCurrentWeights();
+    const turn = (affinityKey?: string) =>
+      sampler.sample({
+        prompt: [{ type: "encoded_text", tokens: [1, 2] }],
+        maxTokens: 2,
+        temperature: 1,
+        topP: 1,
+        seed: 3,
+        ...(affinityKey === undefined ? {} : { affinityKey }),
+      });
+    for (const key of ["traj-a", "traj-b", "traj-a", undefined, "traj-b", undefined]) await turn(key);
+    const seqIds = fake.calls
+      .filter((call) => call.path.endsWith("asample"))
+      .map((call) => (call.body as { seq_id: number }).seq_id);
+    expect(seqIds).toEqual([0, 1, 0, 2, 1, 3]);
   });
 
   it("refuses zero-filled log-probs and more tokens than asked", async () => {

@@ -178,17 +178,52 @@ export class TinkerLearner implements Learner {
         oneFullParameterModel: options.loraRank === 0 && capabilities.hdpo === undefined,
       },
       polling,
-      { kind: "tinker", baseModel: options.baseModel, capabilities: learnerCapabilities(capabilities) },
+      {
+        kind: "tinker",
+        baseModel: options.baseModel,
+        protocol: TINKER_PROTOCOL_VERSION,
+        capabilities: learnerCapabilities(capabilities),
+      },
     );
     if (options.heartbeat ?? true) learner.startHeartbeat();
     try {
       learner.model = await learner.createModel("connect");
+      if (capabilities.hdpo === undefined) await learner.refuseJaxBackend();
     } catch (error) {
-      learner.stopHeartbeat();
-      learner.closed = true;
+      // Frees the model when it was created (best effort), and stops the heartbeat.
+      await learner.close();
       throw error;
     }
     return learner;
+  }
+
+  /**
+   * HDPO's custom-loss route needs losses summed over tokens. SkyRL's jax backend divides each sequence's loss by the
+   * sum of its weights (spec §3.2), which would silently rescale every datum's gradient. Its `forward` is what tells
+   * it apart: jax runs the loss and answers `elementwise_loss` with the log-probs, fsdp/megatron answer the log-probs
+   * alone (spec §2.9). One forward on a two-token probe, before anything is trained.
+   *
+   * @throws LearnerError in one line on a jax server.
+   */
+  private async refuseJaxBackend(): Promise<void> {
+    const what = "connect";
+    const model = this.requireModel(what);
+    const wire = toWireData(
+      [{ modelInput: [{ type: "encoded_text", tokens: [0] }], targetTokens: [0] }],
+      what,
+    );
+    const result = await this.trainingRequest(model, "forward", what, ForwardResultSchema, (seq) => ({
+      model_id: model.id,
+      seq_id: seq,
+      forward_input: { data: wire.data, loss_fn: "cross_entropy", loss_fn_config: null },
+    }));
+    if (result.loss_fn_outputs.some((output) => output.elementwise_loss !== undefined)) {
+      throw new LearnerError(
+        `${what}: the Tinker server runs SkyRL's jax backend (its forward answers elementwise_loss), which divides ` +
+          "each sequence's loss by the sum of its weights; HDPO's custom-loss route needs summed losses: start the " +
+          "server with --backend fsdp or --backend megatron.",
+      );
+    }
   }
 
   /** The server's id of the model being trained (it changes when a state is loaded). */

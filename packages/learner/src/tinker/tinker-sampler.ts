@@ -12,8 +12,10 @@ import { textTokens } from "./wire-datum";
  * them is meaningless.
  */
 export class TinkerSampler implements LearnerSampler {
-  /** With the session id, the routing key that keeps a conversation on one inference engine (prefix cache). */
+  /** The next unused `seq_id`; with the session id it forms the server's routing key. */
   private seq = 0;
+  /** Each affinity key's `seq_id`, so that a conversation's turns share a routing key (least recently used last). */
+  private readonly keys = new Map<string, number>();
 
   constructor(
     private readonly http: TinkerHttp,
@@ -28,7 +30,7 @@ export class TinkerSampler implements LearnerSampler {
     const stop = request.stop === undefined || request.stop.length === 0 ? null : [...request.stop];
     const body = {
       sampling_session_id: this.samplingSessionId,
-      seq_id: this.seq++,
+      seq_id: this.seqIdFor(request.affinityKey),
       num_samples: 1,
       prompt: { chunks: [{ type: "encoded_text", tokens: prompt }] },
       sampling_params: {
@@ -72,7 +74,25 @@ export class TinkerSampler implements LearnerSampler {
     }
     return { tokens, logProbs: logprobs, stopReason: sequence.stop_reason };
   }
+
+  /**
+   * The `seq_id` of a request: the same for every request with one affinity key (SkyRL routes
+   * `<sampling_session_id>:<seq_id>` to one vLLM engine, so a conversation's turns reuse its prefix cache), a fresh
+   * one without a key.
+   */
+  private seqIdFor(key: string | undefined): number {
+    if (key === undefined) return this.seq++;
+    const known = this.keys.get(key);
+    this.keys.delete(key);
+    const id = known ?? this.seq++;
+    this.keys.set(key, id);
+    if (this.keys.size > MAX_AFFINITY_KEYS) this.keys.delete(this.keys.keys().next().value!);
+    return id;
+  }
 }
+
+/** Conversations remembered at once: far more than any step has in flight. */
+const MAX_AFFINITY_KEYS = 100_000;
 
 function checkRequest(request: LearnerSampleRequest, promptLength: number): void {
   const fail = (message: string): never => {

@@ -59,6 +59,7 @@ export class SamplerPolicy implements Policy {
         topP: sampling.topP ?? 1,
         seed: sampling.seed ?? deriveSeed(this.seed, this.calls++),
         ...(sampling.stop !== undefined ? { stop: sampling.stop } : {}),
+        ...(request.affinityKey !== undefined ? { affinityKey: request.affinityKey } : {}),
       });
     } catch (error) {
       if (error instanceof PolicyError) throw new PolicyError(`${where}: ${error.message}`);

@@ -8,12 +8,14 @@ import { checkModelName, planGeneration } from "./generation-plan";
 import { endEventStream, startEventStream, writeEvent } from "./http-io";
 import { ChatCompletionRequestSchema, type ChatMessage, parseRequest } from "./request-schemas";
 import type { ServerContext } from "./server-context";
-import { tokenText, topLogProbs } from "./token-log-probs";
+import { tokenLabel, tokenText, topLogProbs } from "./token-log-probs";
 
 /** One entry of `choices[].logprobs.content`. */
 export interface ChatTokenLogProb {
+  /** Token text, or `token_id:<id>` with `return_tokens_as_token_ids`. */
   token: string;
   logprob: number;
+  /** The token's own UTF-8 bytes (also with `return_tokens_as_token_ids`, so the bytes still add up to the text). */
   bytes: number[];
   top_logprobs: { token: string; logprob: number; bytes: number[] }[];
 }
@@ -38,7 +40,16 @@ export async function handleChatCompletion(
   const sequences = await context.batcher.submit(plan.job);
   const choices = sequences.map((s) => choiceText(s, context.tokenizer, plan.stop));
   const logprobs = request.logprobs
-    ? choices.map((c) => chatLogProbs(context, prompt, c, plan, request.top_logprobs ?? 0))
+    ? choices.map((c) =>
+        chatLogProbs(
+          context,
+          prompt,
+          c,
+          plan,
+          request.top_logprobs ?? 0,
+          request.return_tokens_as_token_ids === true,
+        ),
+      )
     : undefined;
   const id = `chatcmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
@@ -100,15 +111,17 @@ function chatLogProbs(
   choice: ChoiceText,
   sampling: { temperature: number; topP: number },
   k: number,
+  asTokenIds: boolean,
 ): ChatTokenLogProb[] {
   const tops = topLogProbs(context.model, prompt, choice.tokenIds, sampling, k);
+  const entry = (tokenId: number) => ({
+    token: tokenLabel(context.tokenizer, tokenId, asTokenIds),
+    bytes: tokenText(context.tokenizer, tokenId).bytes,
+  });
   return choice.tokenIds.map((tokenId, i) => ({
-    ...tokenText(context.tokenizer, tokenId),
+    ...entry(tokenId),
     logprob: choice.logProbs[i]!,
-    top_logprobs: tops[i]!.map((alt) => ({
-      ...tokenText(context.tokenizer, alt.tokenId),
-      logprob: alt.logProb,
-    })),
+    top_logprobs: tops[i]!.map((alt) => ({ ...entry(alt.tokenId), logprob: alt.logProb })),
   }));
 }
 

@@ -36,6 +36,15 @@ export function checkModelName(context: ServerContext, model: string): void {
   }
 }
 
+/** The 400 for a prompt that leaves no room in the context, whether it came as text or as token ids. */
+export function contextLengthExceeded(tokens: number, contextLength: number, param: string): OpenAiApiError {
+  return OpenAiApiError.badRequest(
+    `The prompt has ${tokens} tokens but the model's context (max_position_embeddings) is ${contextLength}; shorten it to at most ${contextLength - 1} tokens to leave room for the completion.`,
+    param,
+    "context_length_exceeded",
+  );
+}
+
 /**
  * Resolves defaults and checks the limits: every prompt non-empty and, with `max_tokens`, within
  * max_position_embeddings; at most `maxBatchSize` rows; rows × max_tokens at most `maxRequestTokens`.
@@ -58,13 +67,7 @@ export function planGeneration(
       );
     }
   });
-  if (longest >= contextLength) {
-    throw OpenAiApiError.badRequest(
-      `The prompt has ${longest} tokens but the model's context (max_position_embeddings) is ${contextLength}; shorten it to at most ${contextLength - 1} tokens to leave room for the completion.`,
-      options.promptParam,
-      "context_length_exceeded",
-    );
-  }
+  if (longest >= contextLength) throw contextLengthExceeded(longest, contextLength, options.promptParam);
   const room = contextLength - longest;
   const fallback = options.defaultMaxTokens === "context" ? room : options.defaultMaxTokens;
   const maxTokens = request.max_tokens ?? Math.min(context.defaults.maxTokens ?? fallback, room);

@@ -1,6 +1,7 @@
 export { type ChatTokenLogProb, handleChatCompletion } from "./chat-completions";
 export { type ChoiceText, choiceText } from "./choice-text";
 export { type CliIo, type CliResult, main as serveMain, USAGE as SERVE_USAGE } from "./cli";
+export { type CompletionPrompts, type PromptLimits, parseCompletionPrompts } from "./completion-prompts";
 export { type CompletionLogProbs, handleCompletion } from "./completions";
 export {
   type GenerateFunction,
@@ -16,6 +17,7 @@ export {
   type ServerTokenizer,
   samplingLogProbs,
   type TokenLogProb,
+  tokenLabel,
   tokenText,
   topLogProbs,
 } from "./token-log-probs";

@@ -39,6 +39,8 @@ export const ChatCompletionRequestSchema = z.object({
   max_completion_tokens: z.number().int().min(1).nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
+  /** vLLM's: with `logprobs`, name each token `token_id:<id>` instead of its text. */
+  return_tokens_as_token_ids: z.boolean().nullish(),
 });
 export type ChatCompletionRequest = z.output<typeof ChatCompletionRequestSchema>;
 export type ChatMessage = z.output<typeof ChatMessageSchema>;
@@ -46,9 +48,14 @@ export type ChatMessage = z.output<typeof ChatMessageSchema>;
 /** The body of `POST /v1/completions` as far as this server reads it. */
 export const CompletionRequestSchema = z.object({
   ...samplingFields,
-  prompt: z.union([z.string(), z.array(z.string()).min(1)]),
+  /** A string, strings, token ids or lists of token ids: checked by `parseCompletionPrompts`, which knows the model. */
+  prompt: z.unknown(),
   logprobs: z.number().int().min(0).max(20).nullish(),
   echo: z.boolean().nullish(),
+  /** vLLM's: with `logprobs`, name each token `token_id:<id>` instead of its text. */
+  return_tokens_as_token_ids: z.boolean().nullish(),
+  /** vLLM's: add `token_ids` and `prompt_token_ids` to each choice. */
+  return_token_ids: z.boolean().nullish(),
 });
 export type CompletionRequest = z.output<typeof CompletionRequestSchema>;
 

@@ -89,3 +89,11 @@ export function tokenText(tokenizer: ServerTokenizer, tokenId: number): { token:
   const raw = byteLevel === undefined ? undefined : byteLevelToBytes(byteLevel);
   return { token, bytes: [...(raw ?? utf8.encode(token))] };
 }
+
+/**
+ * How a log-prob entry names a token: its text, or with vLLM's `return_tokens_as_token_ids` the string
+ * `token_id:<id>`, which names the exact id even where texts collide or a token is part of a character.
+ */
+export function tokenLabel(tokenizer: ServerTokenizer, tokenId: number, asTokenId: boolean): string {
+  return asTokenId ? `token_id:${tokenId}` : tokenText(tokenizer, tokenId).token;
+}

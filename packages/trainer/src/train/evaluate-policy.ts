@@ -2,8 +2,9 @@ import type { InfrastructureStop, TrajectoryOptions } from "@hdpo/agent-loop";
 import type { Learner, Policy, Task, ToolExecutor } from "@hdpo/core";
 import { evaluate, summarize } from "@hdpo/evaluation";
 import type { Judge } from "@hdpo/judge";
-import { type ByteLevelBpeTokenizer, SamplerPolicy } from "@hdpo/policy";
+import type { ByteLevelBpeTokenizer } from "@hdpo/policy";
 import { chatEncoding } from "../chat-encoding";
+import { learnerSamplerPolicy, type PolicySource } from "../policy-source";
 import { TurnSeededPolicy } from "../turn-seeded-policy";
 import { type EvalResult, evalResult } from "./eval-result";
 import { type EvalRollout, evalRollouts, type IndexedRollout } from "./eval-rollouts";
@@ -33,20 +34,17 @@ export interface PolicyEvaluation {
 }
 
 /**
- * One rollout per test task with the learner's current policy (its sampler) and the real tools, judged by the rules: accuracy, tool-use
+ * One rollout per test task with the learner's current policy (its sampler, or `source`'s) and the real tools, judged by the rules: accuracy, tool-use
  * rate on tool-unnecessary and tool-required tasks, mean T. See {@link evaluateWithPolicy}.
  */
 export async function evaluatePolicy(
   learner: Learner,
   tokenizer: ByteLevelBpeTokenizer,
   setup: EvaluationSetup,
+  source: PolicySource = learnerSamplerPolicy,
 ): Promise<PolicyEvaluation> {
   const encoding = chatEncoding(tokenizer);
-  const sampler = await learner.samplerForCurrentWeights();
-  const policy = new TurnSeededPolicy(
-    new SamplerPolicy({ sampler, tokenizer, name: "hdpo-eval" }),
-    setup.seed,
-  );
+  const policy = new TurnSeededPolicy(await source(learner, tokenizer, "hdpo-eval"), setup.seed);
   return evaluateWithPolicy(policy, setup, {
     countTokens: encoding.countTokens,
     encodePrompt: encoding.encodePrompt,

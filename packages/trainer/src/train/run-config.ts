@@ -88,8 +88,10 @@ export const ToolsSettingsSchema = z.strictObject({
    * A tool server speaking the reference's protocol (`hdpo-tool-server`, or verl-tool's), e.g.
    * `http://127.0.0.1:30569` (env `REMOTE_TOOL_SERVER_URL`). For a suite with search tasks it must serve this
    * run's corpus (`DIR/data/corpus.jsonl`, written by `hdpo-train suite`); the run checks that before it starts.
+   * Several URLs are replicas of one server: each trajectory stays on the replica of its first call (its Python
+   * session lives there).
    */
-  server: httpUrl.optional(),
+  server: z.union([httpUrl, z.array(httpUrl).min(1)]).optional(),
   /** Per tool request to the server; the reference's 400 s. */
   timeoutS: z.number().positive().default(400),
 });
@@ -111,6 +113,77 @@ export const JudgeSettingsSchema = z.strictObject({
   timeoutS: z.number().positive().default(30),
   /** Judge requests in flight at once. */
   concurrency: positiveInt.default(8),
+});
+
+/** A URL without credentials: keys come from the environment, so that config.json never holds one. */
+const urlWithoutCredentials = httpUrl.refine((value) => {
+  const url = new URL(value);
+  return url.username === "" && url.password === "";
+}, "must not carry a user or password; put the key in the environment (TINKER_API_KEY, SAMPLER_API_KEY)");
+
+/**
+ * Where the updates run: the in-process tfjs learner, or — with `url` — a Tinker-API training server (SkyRL's over
+ * FSDP/Megatron and vLLM, hosted Tinker, or `hdpo-learner`). The API key comes from `TINKER_API_KEY` and is never
+ * written to the run folder.
+ */
+export const LearnerSettingsSchema = z
+  .strictObject({
+    /** The server's root, e.g. `http://10.0.0.1:8000` (env `HDPO_TRAIN_LEARNER__URL`); none = in process. */
+    url: urlWithoutCredentials.optional(),
+    /** The base model to train; the server must serve it (SkyRL: its `--base-model`). */
+    baseModel: z.string().min(1).max(1024).optional(),
+    /**
+     * A folder with the base model's `tokenizer.json` (a pretrained model's Hugging Face folder). Without it the run
+     * trains its own tokenizer and starting policy as in process, and the server must serve exactly that policy
+     * (`hdpo-learner --checkpoint OUT/base`, or `--preset NAME` for a preset run): the run checks it.
+     */
+    tokenizer: z.string().min(1).optional(),
+    /** LoRA rank; 0 trains every parameter (SkyRL fsdp/megatron and hdpo-learner). */
+    loraRank: z.number().int().nonnegative().default(0),
+    /** LoRA initialisation seed (default: the run seed). */
+    loraSeed: z.number().int().optional(),
+    /** Limit of one HTTP exchange with the server; long polls are repeated. */
+    requestTimeoutS: z.number().positive().default(60),
+    /** Repeats of an idempotent request after a network error, a timeout, 429 or 5xx. */
+    retries: z.number().int().nonnegative().default(3),
+    /** A future still pending after this long fails the call (a cluster's first model takes minutes). */
+    futureTimeoutS: z.number().positive().default(7200),
+  })
+  .superRefine((learner, context) => {
+    if (learner.url === undefined) {
+      for (const key of ["baseModel", "tokenizer"] as const) {
+        if (learner[key] !== undefined) {
+          context.addIssue({
+            code: "custom",
+            path: [key],
+            message: "is for a remote learner; set learner.url (--learner URL) too, or leave it out",
+          });
+        }
+      }
+    } else if (learner.baseModel === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["baseModel"],
+        message: "is required with learner.url (--base-model ID): the model the server serves",
+      });
+    }
+  });
+
+/**
+ * Where rollouts and evaluations sample: the learner's own sampler (in process, or the Tinker server's `asample`),
+ * unless `endpoints` names OpenAI-compatible servers (vLLM, SGLang) serving the policy being trained. They must
+ * return the sampled token ids and log-probs (vLLM: `return_tokens_as_token_ids`, `logprobs`); prompts go out as
+ * the conversation's exact token ids.
+ */
+export const SamplerSettingsSchema = z.strictObject({
+  /** Replicas of one policy, e.g. `http://10.0.0.2:8001/v1`; a trajectory's turns stay on one replica. */
+  endpoints: z.array(urlWithoutCredentials).min(1).optional(),
+  /** The served model's name (default: the first id of `GET /models`). */
+  model: z.string().min(1).max(1024).optional(),
+  /** Per request. */
+  timeoutS: z.number().positive().default(600),
+  /** Repeats of a request after a network error, 429 or 5xx (on another replica when there is one). */
+  retries: z.number().int().nonnegative().default(2),
 });
 
 /** Run management: checkpoints, progress, outputs. */
@@ -141,6 +214,8 @@ export const RunConfigSchema = z.strictObject({
   eval: EvalSettingsSchema.default(() => EvalSettingsSchema.parse({})),
   tools: ToolsSettingsSchema.default(() => ToolsSettingsSchema.parse({})),
   judge: JudgeSettingsSchema.default(() => JudgeSettingsSchema.parse({})),
+  learner: LearnerSettingsSchema.default(() => LearnerSettingsSchema.parse({})),
+  sampler: SamplerSettingsSchema.default(() => SamplerSettingsSchema.parse({})),
   run: RunSettingsSchema.default(() => RunSettingsSchema.parse({})),
 });
 

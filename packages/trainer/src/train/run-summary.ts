@@ -9,8 +9,11 @@ export interface RunSummary {
   /** Wall time of the whole run in seconds, summed over resumed sessions. */
   wallTimeS: number;
   backend: BackendName;
-  /** The learner every update went through. */
-  learner: { kind: string; baseModel: string };
+  /**
+   * The learner every update went through; for a remote one also its URL and the protocol version the client was
+   * written against (e.g. `skyrl@a9564572e`).
+   */
+  learner: { kind: string; baseModel: string; protocol?: string; url?: string };
   seed: number;
   preset: string | null;
   /** Optimiser steps: SFT on the demonstrations, the copy warm-up before it (`sft.copyWarmupSteps`), HDPO. */

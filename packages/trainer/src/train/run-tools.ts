@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InfrastructureError, RemoteToolExecutor } from "@hdpo/agent-loop";
+import { InfrastructureError, RemoteToolExecutor, ToolServerReplicas } from "@hdpo/agent-loop";
 import type { ToolExecutor } from "@hdpo/core";
 import type { Suite } from "@hdpo/tasks";
 import { createTextSearch, createToolRuntime, InProcessToolExecutor } from "@hdpo/tools";
@@ -25,8 +25,14 @@ export interface RunTools {
 export async function createRunTools(config: RunConfig, suite: Suite): Promise<RunTools> {
   const { server, timeoutS } = config.tools;
   if (server !== undefined) {
-    const tools = new RemoteToolExecutor({ url: server, timeoutMs: Math.round(timeoutS * 1000) });
-    await checkToolServer(tools, server, suite);
+    const urls = typeof server === "string" ? [server] : server;
+    const timeoutMs = Math.round(timeoutS * 1000);
+    // Each replica is checked on its own: one that is down or serves another corpus would fail its share of rollouts.
+    for (const url of urls) await checkToolServer(new RemoteToolExecutor({ url, timeoutMs }), url, suite);
+    const tools =
+      urls.length === 1
+        ? new RemoteToolExecutor({ url: urls[0]!, timeoutMs })
+        : new ToolServerReplicas({ urls, timeoutMs });
     return { tools, close: async () => {} };
   }
   const sessionRoot = await mkdtemp(join(tmpdir(), "hdpo-train-"));

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "@hdpo/policy";
 import { TrainerError } from "../trainer-error";
@@ -23,6 +23,15 @@ const EVALUATION_FILE = "evaluation.json";
 /** Writes the SFT evaluation next to the SFT policy, so that later runs can start from it. */
 export async function saveSftEvaluation(sftPolicyDir: string, evaluation: EvalResult): Promise<void> {
   await writeFileAtomic(join(sftPolicyDir, EVALUATION_FILE), `${JSON.stringify(evaluation, null, 2)}\n`);
+}
+
+/** For a remote learner: the server's training state that holds the SFT weights, in `sft/learner-state.json`. */
+export async function saveRemoteSftState(sftPolicyDir: string, learnerState: string): Promise<void> {
+  await mkdir(sftPolicyDir, { recursive: true });
+  await writeFileAtomic(
+    join(sftPolicyDir, "learner-state.json"),
+    `${JSON.stringify({ learnerState }, null, 2)}\n`,
+  );
 }
 
 /**

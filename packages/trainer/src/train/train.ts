@@ -7,9 +7,8 @@ import {
   SERVICE_LABELS,
   zeroInfrastructureCounts,
 } from "@hdpo/agent-loop";
-import type { Learner, LearnerAdamParams, ToolExecutor } from "@hdpo/core";
+import type { Learner, LearnerAdamParams, LearnerInfo, ToolExecutor } from "@hdpo/core";
 import type { Judge } from "@hdpo/judge";
-import { TfjsLearner } from "@hdpo/learner";
 import {
   ByteLevelBpeTokenizer,
   CHECKPOINT_FILES,
@@ -21,6 +20,7 @@ import { writeJsonl } from "@hdpo/tasks";
 import { type BackendName, useBackend } from "@hdpo/tensor";
 import { chatEncoding } from "../chat-encoding";
 import { type CopySource, copySequences, copySource, DEFAULT_COPY_SEQUENCE_OPTIONS } from "../copy-sequences";
+import type { PolicySource } from "../policy-source";
 import { type RlState, rlStep } from "../rl-step";
 import { sftBatch } from "../sft-batch";
 import { sftExample } from "../sft-example";
@@ -49,29 +49,19 @@ import {
   requireFinished,
 } from "./run-failures";
 import { type RunFiles, runFiles } from "./run-files";
+import {
+  checkLearnerConfig,
+  type LearnerFactory,
+  learnerFactoryFor,
+  learnerFit,
+  writeRemoteBase,
+} from "./run-learner";
+import { policySourceFor } from "./run-sampler";
 import type { RunSummary } from "./run-summary";
-import { loadSftStart, saveSftEvaluation } from "./start-from-sft";
+import { loadSftStart, saveRemoteSftState, saveSftEvaluation } from "./start-from-sft";
 import { saveStartingPolicy } from "./starting-policy";
 import type { TrainEvent, TrainEventListener } from "./train-events";
 import { prepareTraining, type TrainingSetup } from "./training-setup";
-
-/** Where a learner starts: a Hugging Face folder with the starting weights and the tokenizer. */
-export interface LearnerStart {
-  /** The starting policy (the run's `base/` folder, or the SFT policy for a KL reference). */
-  baseDirectory: string;
-  tokenizer: ByteLevelBpeTokenizer;
-  /** Where the learner may keep states it saves (the run's `checkpoints/` folder). */
-  stateDirectory: string;
-}
-
-/** Makes the learner a run trains through. */
-export type LearnerFactory = (start: LearnerStart) => Promise<Learner>;
-
-/** The embedded default: the in-process tfjs learner over the starting policy, on the active backend. */
-export const tfjsLearnerFactory: LearnerFactory = async ({ baseDirectory, stateDirectory }) => {
-  const { model, tokenizer } = await loadPolicy(baseDirectory);
-  return new TfjsLearner({ model, tokenizer, stateDirectory, baseModel: baseDirectory, ownsModel: true });
-};
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -88,8 +78,10 @@ export interface TrainOptions {
   fromSft?: string;
   /** The preset the config started from, recorded in summary.json. */
   preset?: string;
-  /** The learner every update goes through. Default: the in-process tfjs learner (`tfjsLearnerFactory`). */
+  /** The learner every update goes through. Default: the config's (`learner`: in process, or a Tinker server). */
   learner?: LearnerFactory;
+  /** Where rollouts and evaluations sample. Default: the config's (`sampler`: the learner's sampler, or endpoints). */
+  policySource?: PolicySource;
   /** The tools of the rollouts. Default: the config's (in process, or `tools.server`). */
   tools?: ToolExecutor;
   /** The judge of every verdict. Default: the config's (rules, or an LLM judge with `judge.baseUrl`). */
@@ -130,6 +122,7 @@ interface LiveRun {
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config, out } = options;
   checkRlSettings(config.rl);
+  checkLearnerConfig(config, options.resume === true ? undefined : options.fromSft);
   const files = runFiles(out);
   const emit = async (event: TrainEvent): Promise<void> => {
     await options.onEvent?.(event);
@@ -175,7 +168,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             ? `SFT policy from ${options.fromSft}`
             : "resuming HDPO"),
     );
-    const learnerFactory = options.learner ?? tfjsLearnerFactory;
+    const learnerFactory = options.learner ?? learnerFactoryFor(config);
     if (checkpoint === undefined) await writeBase(config, setup, files, start?.policyDirectory);
     const tokenizer = await readTokenizer(files.base);
     live = {
@@ -196,6 +189,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       sessionStartedAt,
       elapsedBeforeMs: checkpoint?.position.elapsedMs ?? 0,
     };
+    const fit = learnerFit(config, live.learner.info);
+    if (fit.problems.length > 0) {
+      throw new TrainerError(
+        `the ${live.learner.info.kind} learner cannot run this config: ${fit.problems.join("; ")}.`,
+      );
+    }
+    for (const ignored of fit.ignored) await note(`learner: ${ignored}`);
     if (checkpoint !== undefined) await live.learner.loadState(checkpoint.learnerState);
     if (checkpoint === undefined) {
       await metricsLog.reset();
@@ -222,6 +222,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       checkpoint,
       emit,
       learnerFactory,
+      policySource: options.policySource ?? policySourceFor(config),
     };
 
     if (live.position.phase === "sft") {
@@ -232,7 +233,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (stopped) return { status: "interrupted", position: live.position, files };
 
     await note("evaluating the HDPO policy on the held-out test split…");
-    const hdpoEvaluation = await evaluatePolicy(live.learner, live.tokenizer, evaluationSetup(config, setup));
+    const hdpoEvaluation = await evaluatePolicy(
+      live.learner,
+      live.tokenizer,
+      evaluationSetup(config, setup),
+      context.policySource,
+    );
     await writeEvalRollouts(files, "hdpo", hdpoEvaluation.rollouts);
     requireServices("HDPO", hdpoEvaluation, out);
     const hdpo = requireFinished("HDPO", hdpoEvaluation.result);
@@ -246,7 +252,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       hdpo,
       wallTimeS: (live.elapsedBeforeMs + performance.now() - sessionStartedAt) / 1000,
       backend,
-      learner: { kind: live.learner.info.kind, baseModel: live.learner.info.baseModel },
+      learner: learnerSummary(live.learner.info, config),
       seed: config.seed,
       preset: options.preset ?? null,
       steps: { sft: config.sft.steps, copyWarmup: config.sft.copyWarmupSteps, rl: config.rl.steps },
@@ -265,6 +271,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/** summary.json's learner: what trained, and for a remote one, where and by which protocol version. */
+function learnerSummary(info: LearnerInfo, config: RunConfig): RunSummary["learner"] {
+  const url = config.learner.url;
+  return {
+    kind: info.kind,
+    baseModel: info.baseModel,
+    ...(info.protocol === undefined ? {} : { protocol: info.protocol }),
+    ...(url === undefined ? {} : { url }),
+  };
+}
+
 async function refuseExistingRun(out: string, files: RunFiles): Promise<void> {
   const entries = await readdir(out);
   if (entries.includes("checkpoints") || entries.includes("summary.json")) {
@@ -277,7 +294,7 @@ async function refuseExistingRun(out: string, files: RunFiles): Promise<void> {
 /**
  * `out/base`: the policy the run starts from — another run's SFT policy (`--from-sft`), or a tokenizer trained on the
  * demonstrations and a fresh model — in Hugging Face layout, so that any learner can load it and a resume finds the
- * tokenizer there.
+ * tokenizer there. A pretrained remote base (`learner.tokenizer`) leaves only its tokenizer here.
  */
 async function writeBase(
   config: RunConfig,
@@ -285,6 +302,10 @@ async function writeBase(
   files: RunFiles,
   sftPolicy: string | undefined,
 ): Promise<void> {
+  if (config.learner.tokenizer !== undefined) {
+    await writeRemoteBase(config.learner.tokenizer, files.base);
+    return;
+  }
   if (sftPolicy === undefined) {
     await saveStartingPolicy(config, setup.demos, files.base);
     return;
@@ -319,6 +340,7 @@ interface PhaseContext {
   checkpoint: LoadedRunCheckpoint | undefined;
   emit: (event: TrainEvent) => Promise<void>;
   learnerFactory: LearnerFactory;
+  policySource: PolicySource;
 }
 
 function evaluationSetup(config: RunConfig, setup: TrainingSetup): EvaluationSetup {
@@ -489,17 +511,20 @@ async function runRl(context: PhaseContext): Promise<boolean> {
         live.learner,
         live.tokenizer,
         evaluationSetup(config, setup),
+        context.policySource,
       );
       await writeEvalRollouts(files, "sft", sftEvaluation.rollouts);
       requireServices("SFT", sftEvaluation, options.out);
       const sftEval = requireFinished("SFT", sftEvaluation.result);
       await emit({ type: "evaluation", policy: "sft", result: sftEval });
       await emit({ type: "note", message: describeEval("SFT", sftEval) });
-      await live.learner.exportWeights(files.sftPolicy);
-      await saveSftEvaluation(files.sftPolicy, sftEval);
       // HDPO starts with a fresh optimizer: the SFT weights, without SFT's Adam moments (a remote learner loads them
       // into a fresh model, as the Tinker API restores).
       const sftState = await live.learner.saveState(`sft-done-${Date.now().toString(36)}`);
+      // A remote model's SFT weights stay on the server (a pretrained model's are gigabytes); sft/ names the state.
+      if (config.learner.url === undefined) await live.learner.exportWeights(files.sftPolicy);
+      else await saveRemoteSftState(files.sftPolicy, sftState);
+      await saveSftEvaluation(files.sftPolicy, sftEval);
       await live.learner.loadState(sftState, { weightsOnly: true });
       live.position = { ...live.position, phase: "rl", step: 0, sftEval };
       await writeCheckpoint(context, "SFT done; HDPO starting");
@@ -517,6 +542,7 @@ async function runRl(context: PhaseContext): Promise<boolean> {
     for (let step = live.position.step; step < config.rl.steps; step++) {
       const state: RlState = {
         learner: live.learner,
+        policySource: context.policySource,
         tokenizer: live.tokenizer,
         tools: setup.tools,
         judge: setup.judge,
