@@ -126,6 +126,39 @@ describe("train() through hdpo-learner over HTTP", () => {
     expect(strip(remote.hdpo)).toEqual(strip(local.hdpo));
   }, 300_000);
 
+  it("stops at once when the learner dies mid-HDPO, and resumes on a restarted server to the uninterrupted weights", async () => {
+    const base = join(root, "server-base"); // written by the first test: the run's starting policy
+    const stateDir = join(root, "dying-state");
+    const url = await startServer(base, stateDir);
+    const dying = servers.at(-1)!;
+    const out = join(root, "dying");
+    const run = { ...remoteConfig(url, { retries: 1 }), run: { ...config.run, checkpointEvery: 1 } };
+    await expect(
+      train({
+        config: run,
+        out,
+        onStep: (phase, completed) => {
+          if (phase === "rl" && completed === 1) void dying.close(0);
+        },
+      }),
+    ).rejects.toThrow(
+      /^HDPO step 2 of 3 stopped: the learner failed: .*continue with: hdpo-train run --resume/,
+    );
+    // The same state directory: the server knows the run's saved states again; the address is new.
+    const again = await startServer(base, stateDir);
+    const resumed = finished(
+      await train({ config: { ...run, learner: { ...run.learner, url: again } }, out, resume: true }),
+    );
+    expect(resumed.resumed).toBe(true);
+    const a = await finalWeights(join(root, "local"));
+    const b = await finalWeights(out);
+    let diff = 0;
+    for (const [name, values] of Object.entries(a)) {
+      for (let i = 0; i < values.length; i++) diff = Math.max(diff, Math.abs(values[i]! - b[name]![i]!));
+    }
+    expect(diff).toBeLessThan(1e-6);
+  }, 300_000);
+
   it("refuses, before any training, a server that serves another model than the run's starting policy", async () => {
     const other = join(root, "other-base");
     // Same tokenizer, other weights: only the model's initialisation seed differs.

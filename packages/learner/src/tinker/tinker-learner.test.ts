@@ -7,6 +7,7 @@ import { Header } from "tar";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FAKE_BASE_URL, type FakeAnswer, type FakeCall, type FakeRoute, fakeFetch } from "./test-fetch";
 import { TinkerLearner, type TinkerLearnerOptions } from "./tinker-learner";
+import type { WireDatum } from "./wire-datum";
 
 // The client against a scripted server that answers as the spec says SkyRL does: paths a real server cannot be
 // made to take on demand (lost sessions, overlapping POSTs, zero-filled log-probs, hostile redirects). The
@@ -281,6 +282,32 @@ describe("TinkerLearner requests", () => {
     expect(results[1]).toEqual({ logProbs: [[-0.5, -0.5, -0.5]], loss: 0.75 });
     expect(results[2]).toEqual({ gradNorm: 0.37, learningRate: 1e-3 });
     await learner.close();
+  });
+
+  it("splits a large batch into requests of at most 128 data, in order, and joins their outputs", async () => {
+    const fake = fakeServer();
+    const learner = await connect(fake);
+    // Each datum's first target tells it apart in the requests.
+    const data: LearnerDatum[] = Array.from({ length: 300 }, (_, i) => ({
+      modelInput: [{ type: "encoded_text", tokens: [1000 + i, 7] }],
+      targetTokens: [7, 8],
+      weights: [1, 1],
+    }));
+    const result = await learner.forwardBackward(data);
+    const sent = fake.calls.filter((call) => call.path.endsWith("forward_backward"));
+    const bodies = sent.map(
+      (call) => call.body as { seq_id: number; forward_backward_input: { data: WireDatum[] } },
+    );
+    expect(bodies.map((body) => body.forward_backward_input.data.length)).toEqual([128, 128, 44]);
+    expect(bodies.map((body) => body.seq_id)).toEqual([2, 3, 4]);
+    const firstTokens = bodies.flatMap((body) =>
+      body.forward_backward_input.data.map((d) => d.model_input.chunks[0]!.tokens[0]),
+    );
+    expect(firstTokens).toEqual(data.map((_, i) => 1000 + i));
+    expect(fake.maxInFlight()).toBe(1);
+    expect(result.logProbs).toHaveLength(300);
+    // Σ −w·logp over every part: 300 data × 2 targets × 0.5.
+    expect(result.loss).toBeCloseTo(300, 9);
   });
 
   it("sends cross_entropy with the datum weights at full length, and every Adam field with grad_clip_norm", async () => {

@@ -36,6 +36,7 @@ import {
   TINKER_CLIENT_SDK_VERSION,
   TINKER_PROTOCOL_VERSION,
 } from "./protocol";
+import { splitWireData } from "./request-split";
 import { TinkerSampler } from "./tinker-sampler";
 import { toWireData, type WireData } from "./wire-datum";
 
@@ -239,12 +240,18 @@ export class TinkerLearner implements Learner {
     const model = this.requireModel(what);
     checkTemperature(this.info.capabilities, options.temperature, what);
     const wire = toWireData(data, what);
-    const result = await this.trainingRequest(model, "forward", what, ForwardResultSchema, (seq) => ({
-      model_id: model.id,
-      seq_id: seq,
-      forward_input: { data: wire.data, loss_fn: "cross_entropy", loss_fn_config: null },
-    }));
-    return { logProbs: logProbsOf(result, wire, what) };
+    // The parts' POSTs are queued in order at once; their futures are then awaited together.
+    const parts = await Promise.all(
+      splitWireData(wire).map(async (part) => {
+        const result = await this.trainingRequest(model, "forward", what, ForwardResultSchema, (seq) => ({
+          model_id: model.id,
+          seq_id: seq,
+          forward_input: { data: part.data, loss_fn: "cross_entropy", loss_fn_config: null },
+        }));
+        return logProbsOf(result, part, what);
+      }),
+    );
+    return { logProbs: parts.flat() };
   }
 
   async forwardBackward(
@@ -255,24 +262,34 @@ export class TinkerLearner implements Learner {
     const model = this.requireModel(what);
     checkTemperature(this.info.capabilities, options.temperature, what);
     const wire = toWireData(data, what);
-    const result = await this.trainingRequest(
-      model,
-      "forward_backward",
-      what,
-      ForwardResultSchema,
-      (seq) => ({
-        model_id: model.id,
-        seq_id: seq,
-        forward_backward_input: { data: wire.data, loss_fn: "cross_entropy", loss_fn_config: null },
+    const parts = await Promise.all(
+      splitWireData(wire).map(async (part) => {
+        const result = await this.trainingRequest(
+          model,
+          "forward_backward",
+          what,
+          ForwardResultSchema,
+          (seq) => ({
+            model_id: model.id,
+            seq_id: seq,
+            forward_backward_input: { data: part.data, loss_fn: "cross_entropy", loss_fn_config: null },
+          }),
+        );
+        const logProbs = logProbsOf(result, part, what);
+        // SkyRL reports Σ −w·logp as total_loss:sum; jax and hosted servers may not, and then it is that sum here.
+        const loss =
+          result.metrics?.["total_loss:sum"] ??
+          logProbs.reduce(
+            (sum, row, i) => sum + row.reduce((s, lp, t) => s - part.weights[i]![t]! * lp, 0),
+            0,
+          );
+        return { logProbs, loss };
       }),
     );
-    const logProbs = logProbsOf(result, wire, what);
-    // SkyRL reports Σ −w·logp as total_loss:sum; jax and hosted servers may not, and then it is the same sum here.
-    const reported = result.metrics?.["total_loss:sum"];
-    const loss =
-      reported ??
-      logProbs.reduce((sum, row, i) => sum + row.reduce((s, lp, t) => s - wire.weights[i]![t]! * lp, 0), 0);
-    return { logProbs, loss };
+    return {
+      logProbs: parts.flatMap((part) => part.logProbs),
+      loss: parts.reduce((sum, part) => sum + part.loss, 0),
+    };
   }
 
   async optimStep(params: LearnerAdamParams): Promise<LearnerOptimStepOutput> {

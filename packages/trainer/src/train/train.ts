@@ -9,6 +9,7 @@ import {
 } from "@hdpo/agent-loop";
 import type { Learner, LearnerAdamParams, LearnerInfo, ToolExecutor } from "@hdpo/core";
 import type { Judge } from "@hdpo/judge";
+import { LearnerError } from "@hdpo/learner";
 import {
   ByteLevelBpeTokenizer,
   CHECKPOINT_FILES,
@@ -574,6 +575,14 @@ async function runRl(context: PhaseContext): Promise<boolean> {
           throw new TrainerError(
             `HDPO step ${step + 1} of ${config.rl.steps} stopped, nothing trained on it: ${error.message} ` +
               `The checkpoint after step ${step} is kept: fix it, then continue with: hdpo-train run --resume --out ${options.out} (same config flags).`,
+          );
+        }
+        // A remote learner that failed mid-update may have applied part of the step, or hold gradients that the
+        // next optimizer step would apply: the step is redone from the last checkpoint, in a fresh model, on resume.
+        if (error instanceof LearnerError && config.learner.url !== undefined) {
+          throw new TrainerError(
+            `HDPO step ${step + 1} of ${config.rl.steps} stopped: the learner failed: ${error.message} ` +
+              `The last checkpoint is kept and nothing after it: fix it, then continue with: hdpo-train run --resume --out ${options.out} (same config flags).`,
           );
         }
         // One failed step is logged and skipped; a streak ends the run.
