@@ -43,6 +43,8 @@ describe("OpenAICompletionsPolicy", () => {
       stop: ["</tool_call>"],
       max_tokens: 100,
     });
+    // Without promptTokenIds nothing asks for ids by name: a request as before, for servers that refuse the field.
+    expect(posts()[0]!.body).not.toHaveProperty("return_tokens_as_token_ids");
     expect(turn.text).toBe("<answer>42</answer>");
     expect(turn.tokenIds).toEqual(charTokenizer.encode("<answer>42</answer>"));
     expect(turn.logProbs).toEqual(turn.tokenIds!.map((_, i) => defaultLogProb(i)));
@@ -78,6 +80,16 @@ describe("OpenAICompletionsPolicy", () => {
     await expect(policy.generate(request)).rejects.toMatchObject({
       code: "bad-response",
       message: expect.stringMatching(/re-encodes to 2 ids.*returnTokensAsTokenIds/),
+    });
+  });
+
+  it("refuses a token_id name whose id is not a safe integer rather than round it into another token", async () => {
+    const huge = 2 ** 60;
+    server.enqueueReplies({ text: charTokenizer.decode([huge]), tokenIds: [huge] });
+    const policy = new OpenAICompletionsPolicy({ baseURL, model: "qwen-test", tokenizer: charTokenizer });
+    await expect(policy.generate({ ...request, promptTokenIds: [1, 2] })).rejects.toMatchObject({
+      code: "bad-response",
+      message: expect.stringMatching(/"token_id:\d{19}", whose id is not an integer/),
     });
   });
 

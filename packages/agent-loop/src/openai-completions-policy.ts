@@ -23,12 +23,16 @@ export interface PolicyTokenizer {
 export interface OpenAICompletionsPolicyOptions extends OpenAIEndpointOptions {
   /** The served model's tokenizer: encodes token-id prompts and maps returned tokens to ids. */
   tokenizer: PolicyTokenizer;
-  /** Send the prompt as a list of token ids (vLLM accepts it; default false: the prompt is sent as text). */
+  /**
+   * Send the rendered chat as a list of token ids (vLLM accepts it; default false: it is sent as text). Only for a
+   * request without `promptTokenIds`, which always go out as they are.
+   */
   promptAsTokenIds?: boolean;
   /**
-   * Send vLLM's `return_tokens_as_token_ids` (default false). With it, token ids are read from the server's
-   * `token_id:<n>` names; without it, each returned token string is re-encoded with `tokenizer` and must give
-   * exactly one id.
+   * Send vLLM's `return_tokens_as_token_ids`, so that the sampled ids are read from its `token_id:<n>` token names.
+   * Default: on for a request that carries `promptTokenIds` (the caller records ids for training), off otherwise.
+   * Set false for a server that refuses unknown fields. Without `token_id:<n>` names, each returned token string is
+   * re-encoded with `tokenizer` — the fallback, which can fail (see the class).
    */
   returnTokensAsTokenIds?: boolean;
   /** The policy's name (default "openai-completions:<model or baseURL>"). */
@@ -38,27 +42,41 @@ export interface OpenAICompletionsPolicyOptions extends OpenAIEndpointOptions {
 const OWNER = "OpenAICompletionsPolicy";
 
 /**
- * A {@link Policy} on an OpenAI-compatible `/completions` endpoint that renders the Qwen chat template itself, so
- * training with remote rollouts gets the exact sampled token ids and their log-probs (`logprobs: 1`).
+ * A {@link Policy} on an OpenAI-compatible `/completions` endpoint (vLLM, SGLang) that gives each turn's sampled
+ * token ids and their log-probs (`logprobs: 1`), so that training with remote rollouts trains on what was sampled.
  *
- * Token ids come from the server's `token_id:<n>` names when it gives them (vLLM with
- * `returnTokensAsTokenIds`), else from re-encoding each returned token string alone with `tokenizer`; a token that
- * does not map to exactly one id (e.g. a partial UTF-8 byte) is an error, never a guess. As in vLLM, the ids
- * include the tokens of a stripped stop string (and of EOS), while `text` is the server's text with a stripped
- * `</tool_call>` put back. Text-protocol only: images and native tools are rejected (use {@link OpenAIChatPolicy}).
+ * Token-exact multi-turn rollouts: the agent loop records the conversation's exact ids (rollout options
+ * `encodePrompt` and `encodeObservation`: the prompt, then each turn's sampled ids and each observation's ids) and
+ * passes them as `request.promptTokenIds`. The prompt then goes out as exactly those ids and the chat is never
+ * re-rendered: a sampled turn's ids need not be the canonical encoding of its text, so re-tokenising the
+ * conversation would condition the next turn on other tokens than the ones training sees. Without
+ * `promptTokenIds` the policy renders the Qwen chat template from `request.messages` itself, as text or encoded
+ * (`promptAsTokenIds`).
  *
- * For training, the agent loop records the conversation's exact ids (rollout options `encodePrompt` and
- * `encodeObservation`) and passes them as `request.promptTokenIds`: the prompt then goes out as those ids and the
- * chat is never re-rendered or re-tokenised between turns. Serve with vLLM and set `returnTokensAsTokenIds` (vLLM's
- * `return_tokens_as_token_ids`), so that the sampled ids are read, not recovered by re-encoding token strings (the
- * fallback, which refuses a token that does not encode to exactly one id).
+ * The sampled ids are read from vLLM's `token_id:<n>` token names (`return_tokens_as_token_ids`, on by default
+ * with `promptTokenIds`). Otherwise each returned token string is re-encoded alone with `tokenizer`: a fallback
+ * that can fail, and not always loudly. A token that does not map to exactly one id is refused (`bad-response`),
+ * never guessed; but a token string that re-encodes to one other id — e.g. a partial UTF-8 byte that the server
+ * wrote as U+FFFD — is recorded under that id. As in vLLM, the ids include the tokens of a stripped stop string
+ * (and of EOS), while `text` is the server's text with a stripped `</tool_call>` put back. Text-protocol only:
+ * images and native tools are rejected (use {@link OpenAIChatPolicy}).
+ *
+ * Serving for training with vLLM (`vllm serve MODEL …`):
+ * - `--return-tokens-as-token-ids` makes `token_id:<n>` names the server's default (the per-request field does
+ *   the same for one request; SGLang ignores the field, so its ids come from the fallback);
+ * - `--logprobs-mode processed_logprobs` returns log-probs of the distribution actually sampled from (after
+ *   temperature and top-p); the default `raw_logprobs` are the model's before temperature, which equal the
+ *   sampler's only at temperature 1 without top-p/top-k;
+ * - `--generation-config vllm` keeps the checkpoint's `generation_config.json` (e.g. Qwen3's top_k 20) from
+ *   silently changing the sampling this policy asks for (it sends temperature and top_p, not top_k);
+ * - `--max-logprobs` must be at least 1 (its default, 20, is).
  */
 export class OpenAICompletionsPolicy implements Policy {
   readonly name: string;
   private readonly endpoints: OpenAIEndpoints;
   private readonly tokenizer: PolicyTokenizer;
   private readonly promptAsTokenIds: boolean;
-  private readonly returnTokensAsTokenIds: boolean;
+  private readonly returnTokensAsTokenIds: boolean | undefined;
 
   constructor(options: OpenAICompletionsPolicyOptions) {
     const tokenizer = options.tokenizer;
@@ -71,7 +89,7 @@ export class OpenAICompletionsPolicy implements Policy {
     this.endpoints = new OpenAIEndpoints(options, OWNER);
     this.tokenizer = tokenizer;
     this.promptAsTokenIds = options.promptAsTokenIds ?? false;
-    this.returnTokensAsTokenIds = options.returnTokensAsTokenIds ?? false;
+    this.returnTokensAsTokenIds = options.returnTokensAsTokenIds;
     this.name = options.name ?? `openai-completions:${options.model ?? this.endpoints.pool.baseURLs[0]}`;
   }
 
@@ -102,6 +120,8 @@ export class OpenAICompletionsPolicy implements Policy {
     const stop = [...new Set([...(sampling.stop ?? []), TOOL_CALL_CLOSE])];
     const signal = request.signal;
     const prompt = this.prompt(request);
+    // Ids wanted (the caller records them) → ask for them by name rather than recover them from token strings.
+    const askIds = this.returnTokensAsTokenIds ?? request.promptTokenIds !== undefined;
     const model = await this.endpoints.model(signal);
     const body: CompletionCreateParamsNonStreaming & Record<string, unknown> = {
       model,
@@ -112,7 +132,7 @@ export class OpenAICompletionsPolicy implements Policy {
       stop,
       logprobs: 1,
       ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
-      ...(this.returnTokensAsTokenIds ? { return_tokens_as_token_ids: true } : {}),
+      ...(askIds ? { return_tokens_as_token_ids: true } : {}),
     };
     const completion = await this.endpoints.call(
       (client) => client.completions.create(body, signal === undefined ? {} : { signal }),
@@ -127,10 +147,15 @@ export class OpenAICompletionsPolicy implements Policy {
       throw new OpenAIPolicyError("bad-response", "POST /completions answered with no choices.");
     }
     const logprobs = choice.logprobs;
-    if (logprobs === null || logprobs === undefined || !Array.isArray(logprobs.tokens)) {
+    if (
+      logprobs === null ||
+      logprobs === undefined ||
+      !Array.isArray(logprobs.tokens) ||
+      !logprobs.tokens.every((token: unknown) => typeof token === "string")
+    ) {
       throw new OpenAIPolicyError(
         "bad-response",
-        "POST /completions returned no logprobs.tokens although logprobs: 1 was asked; the server cannot serve token-level training.",
+        "POST /completions returned no list of token strings in logprobs.tokens although logprobs: 1 was asked; the server cannot serve token-level training.",
       );
     }
     const logProbs = checkLogProbs(logprobs.token_logprobs ?? [], "POST /completions");

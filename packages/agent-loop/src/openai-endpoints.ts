@@ -115,13 +115,24 @@ export function parseSampling(sampling: SamplingParams, owner: string) {
   return parsed.data;
 }
 
-/** Reads `token_id:<n>` token names (vLLM's `return_tokens_as_token_ids`); undefined when any token is not one. */
+/**
+ * Reads `token_id:<n>` token names (vLLM's `return_tokens_as_token_ids`); undefined when any token is not one.
+ * @throws OpenAIPolicyError (`bad-response`) for a name whose id is not a safe integer: a server that garbles ids
+ *   must not have them rounded into other tokens.
+ */
 export function tokenIdsFromNames(names: readonly string[]): number[] | undefined {
   const ids: number[] = [];
   for (const name of names) {
     const match = /^token_id:(\d+)$/.exec(name);
     if (match === null) return undefined;
-    ids.push(Number(match[1]));
+    const id = Number(match[1]);
+    if (!Number.isSafeInteger(id)) {
+      throw new OpenAIPolicyError(
+        "bad-response",
+        `the server named a token "${name.slice(0, 40)}", whose id is not an integer a tokenizer can hold; its token ids are unusable.`,
+      );
+    }
+    ids.push(id);
   }
   return ids;
 }

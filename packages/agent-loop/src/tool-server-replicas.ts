@@ -5,20 +5,25 @@ import { AgentLoopError, requireNonNegativeInt, requirePositiveInt } from "./rol
 
 /** Options of {@link ToolServerReplicas}: the replicas, and each one's per-request options. */
 export interface ToolServerReplicasOptions extends Omit<RemoteToolExecutorOptions, "url"> {
-  /** Base URLs of replicas of one verl-tool server (`hdpo-tool-server`, verl-tool's). */
+  /** Base URLs of replicas of one verl-tool server (`hdpo-tool-server`, verl-tool's); each listed once. */
   urls: readonly string[];
   /** How long a replica that failed is left out of new trajectories, in ms. Default 30 000. */
   cooldownMs?: number;
-  /** Open trajectories remembered at most; beyond, the oldest are forgotten (their sessions stay). Default 100 000. */
+  /**
+   * Open trajectories remembered at most; beyond, the oldest is forgotten (its session stays on its replica, and a
+   * later call of it would be placed anew). The agent loop closes every trajectory it ends, so only leaked ones
+   * reach this. Default 100 000.
+   */
   maxOpenTrajectories?: number;
 }
 
 interface Replica {
-  url: string;
   executor: RemoteToolExecutor;
   open: number;
   /** Until when (epoch ms) new trajectories avoid it. */
   coolingUntil: number;
+  /** Failures so far: a success clears the cool-down only when no failure came while it was in flight. */
+  failures: number;
 }
 
 /**
@@ -26,12 +31,15 @@ interface Replica {
  * that served its first call, so every call of a trajectory goes there: the first call picks the replica with the
  * fewest open trajectories (the earliest listed on a tie), later calls follow it, and `close` ends the session there
  * and forgets the trajectory. A replica that failed (an {@link InfrastructureError}) is left out of new trajectories
- * for a cool-down, unless all are cooling down; a trajectory already on it is never moved — its session state is
- * there — so its calls report the outage as the single-server executor does.
+ * for `cooldownMs`, unless all are cooling down, or until a call that started after the failure succeeds on it; a
+ * trajectory already on it is never moved — its session state is there — so its calls report the outage as the
+ * single-server executor does. With one URL it is that executor.
  */
 export class ToolServerReplicas implements ToolExecutor {
+  /** Each replica's `/get_observation` endpoint, in the order given. */
   readonly endpoints: readonly string[];
   private readonly replicas: Replica[];
+  /** Insertion-ordered, so the first entry is the oldest open trajectory. */
   private readonly assigned = new Map<string, Replica>();
   private readonly cooldownMs: number;
   private readonly maxOpen: number;
@@ -46,12 +54,22 @@ export class ToolServerReplicas implements ToolExecutor {
     requireNonNegativeInt(this.cooldownMs, "cooldownMs");
     requirePositiveInt(this.maxOpen, "maxOpenTrajectories");
     this.replicas = urls.map((url) => ({
-      url,
       executor: new RemoteToolExecutor({ ...perRequest, url }),
       open: 0,
       coolingUntil: 0,
+      failures: 0,
     }));
     this.endpoints = this.replicas.map((replica) => replica.executor.endpoint);
+    const seen = new Set<string>();
+    for (const endpoint of this.endpoints) {
+      // One server listed twice would take twice its share of trajectories: a typo, not a weighting.
+      if (seen.has(endpoint)) {
+        throw new AgentLoopError(
+          `ToolServerReplicas: ${endpoint} is listed twice; list each tool server replica once.`,
+        );
+      }
+      seen.add(endpoint);
+    }
   }
 
   /** The replica serving a trajectory, if it has made a call and is not closed. */
@@ -62,14 +80,21 @@ export class ToolServerReplicas implements ToolExecutor {
   /** @throws InfrastructureError when the trajectory's replica failed (see the class). */
   async execute(trajectoryId: string, actionText: string, extra?: ToolRequestExtra): Promise<Observation> {
     const replica = this.assigned.get(trajectoryId) ?? this.assign(trajectoryId);
+    const failuresBefore = replica.failures;
     try {
-      return await replica.executor.execute(trajectoryId, actionText, extra);
+      const observation = await replica.executor.execute(trajectoryId, actionText, extra);
+      if (replica.failures === failuresBefore) replica.coolingUntil = 0;
+      return observation;
     } catch (error) {
-      if (error instanceof InfrastructureError) replica.coolingUntil = Date.now() + this.cooldownMs;
+      if (error instanceof InfrastructureError) {
+        replica.failures++;
+        replica.coolingUntil = Date.now() + this.cooldownMs;
+      }
       throw error;
     }
   }
 
+  /** Ends the trajectory's session on its replica (best effort, as the single-server executor) and forgets it. */
   async close(trajectoryId: string): Promise<void> {
     const replica = this.assigned.get(trajectoryId);
     if (replica === undefined) return;
@@ -86,7 +111,6 @@ export class ToolServerReplicas implements ToolExecutor {
     chosen.open++;
     this.assigned.set(trajectoryId, chosen);
     if (this.assigned.size > this.maxOpen) {
-      // A trajectory that never closed: forget the oldest so that memory stays bounded.
       const [oldest, replica] = this.assigned.entries().next().value as [string, Replica];
       this.release(oldest, replica);
     }

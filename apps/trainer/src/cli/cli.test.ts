@@ -115,6 +115,35 @@ describe("hdpo-train", () => {
     expect(b.err()).toMatch(/^hdpo-train: invalid config \(.*bad\.json\): rl\.groupSize: /);
   });
 
+  it("says in one line, before any work, that no learner answers at --learner URL", async () => {
+    const file = join(dir, "tiny.json");
+    await writeFile(file, JSON.stringify(TINY_CONFIG));
+    const out = join(dir, "no-learner");
+    const b = capturedIo();
+    const args = [
+      "run",
+      "--config",
+      file,
+      "--out",
+      out,
+      "--learner",
+      "http://127.0.0.1:1",
+      "--base-model",
+      "m",
+    ];
+    expect(
+      await main(
+        [...args, "--set", "learner.retries=0", "--set", "rl.klCoef=0", "--set", "rl.entropyCoef=0"],
+        b.io,
+      ),
+    ).toBe(1);
+    expect(b.err()).toMatch(
+      /^hdpo-train: learner: connect: no Tinker server answers at http:\/\/127\.0\.0\.1:1\/api\/v1\/healthz \(ECONNREFUSED\); start one .*\n$/,
+    );
+    // Neither the suite nor the cold start ran.
+    await expect(readFile(join(out, "data", "train.jsonl"), "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
   it("writes the suite alone (hdpo-train suite), as the run with the same settings writes it", async () => {
     const file = join(dir, "suite.json");
     await writeFile(file, JSON.stringify(TINY_CONFIG));

@@ -1,4 +1,4 @@
-export { charTokenizer } from "./char-tokenizer";
+export { charTokenizer, MULTI_CHAR_TOKENS } from "./char-tokenizer";
 export {
   defaultLogProb,
   type GeneratedToken,

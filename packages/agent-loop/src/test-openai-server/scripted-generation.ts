@@ -11,7 +11,12 @@ export interface ScriptedToolCall {
 export interface ScriptedReply {
   /** The full text the model would write if nothing stopped it. */
   text: string;
-  /** Log-prob of each token (one per UTF-16 code unit); default `-(i mod 7 + 1)/10` for token i. */
+  /**
+   * The ids the model samples, when they are not `text`'s canonical encoding (e.g. with a multi-char token of
+   * `MULTI_CHAR_TOKENS`); they must decode to `text`. Default: one token per UTF-16 code unit.
+   */
+  tokenIds?: readonly number[];
+  /** Log-prob of each token; default `-(i mod 7 + 1)/10` for token i. */
   logProbs?: number[];
   /** Native tool calls (chat only): the reply then has `tool_calls`, null content and finish_reason "tool_calls". */
   toolCalls?: ScriptedToolCall[];
@@ -51,7 +56,12 @@ export function applyLimits(
   reply: ScriptedReply,
   limits: { maxTokens: number | undefined; stop: readonly string[]; includeStop: boolean },
 ): Generation {
-  const ids = charTokenizer.encode(reply.text);
+  const ids = reply.tokenIds ?? charTokenizer.encode(reply.text);
+  if (reply.tokenIds !== undefined && charTokenizer.decode(reply.tokenIds) !== reply.text) {
+    throw new Error(
+      `scripted reply: tokenIds decode to ${JSON.stringify(charTokenizer.decode(reply.tokenIds))}, not its text ${JSON.stringify(reply.text)}; script the ids of the text.`,
+    );
+  }
   const tokens: GeneratedToken[] = [];
   let text = "";
   for (let i = 0; i < ids.length; i++) {

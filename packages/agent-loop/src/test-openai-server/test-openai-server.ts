@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { charTokenizer } from "./char-tokenizer";
-import { applyLimits, type ScriptedReply } from "./scripted-generation";
+import { applyLimits, type Generation, type ScriptedReply } from "./scripted-generation";
 import { chatCompletionBody, chatCompletionChunks, completionBody, completionChunks } from "./wire-format";
 
 /** A failure the server plays instead of answering one request. */
@@ -18,6 +18,8 @@ export interface RecordedRequest {
   body: Record<string, unknown> | undefined;
   /** What the server did: "ok" or the failure kind it played. */
   outcome: "ok" | "status" | "reset" | "hang" | "error";
+  /** What the model sampled for a generation request it answered: the tokens (ids, log-probs) and text sent back. */
+  generation?: Generation;
 }
 
 /** Options of {@link createTestOpenAIServer}. */
@@ -47,7 +49,8 @@ export interface TestOpenAIServer {
  * `/chat/completions` and `/completions` (streaming off and on, SSE), log-probs (`return_tokens_as_token_ids`
  * as vLLM), stop strings cut the way vLLM cuts them (stripped, the tokens that formed them kept in log-probs),
  * native tool calls, and scriptable failures (status with Retry-After, connection reset, hang).
- * Tokens are UTF-16 code units ({@link charTokenizer}); token-id prompts (a list of ints) are accepted.
+ * Tokens are UTF-16 code units ({@link charTokenizer}), or the ids a reply scripts (`tokenIds`); token-id prompts
+ * (a list of ints) are accepted, and each request records what was sampled for it.
  */
 export function createTestOpenAIServer(options: TestOpenAIServerOptions = {}): TestOpenAIServer {
   const models = options.models ?? ["test-model"];
@@ -132,6 +135,7 @@ export function createTestOpenAIServer(options: TestOpenAIServerOptions = {}): T
       stop,
       includeStop: body.include_stop_str_in_output === true,
     });
+    record.generation = generation;
     const common = {
       id: `cmpl-${++counter}`,
       model,

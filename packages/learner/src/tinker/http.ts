@@ -118,9 +118,13 @@ export class TinkerHttp {
     const reason =
       last.kind === "timeout" ? `no answer within ${this.options.requestTimeoutMs} ms` : last.cause;
     const after = tries > 1 ? ` after ${tries} tries` : "";
+    // A request that is not safe to repeat may have been carried out before its answer was lost: say so, rather
+    // than suggest retries that do not apply to it.
+    const advice = spec.idempotent
+      ? "check that it runs and that baseUrl is right, or raise requestTimeoutMs/retries."
+      : "it was not resent, since the server may have done it already; check the server before trying again.";
     throw new NoAnswerError(
-      `${spec.what}: the Tinker server at ${this.url(path)} did not answer${after} (${reason}); ` +
-        "check that it runs and that baseUrl is right, or raise requestTimeoutMs/retries.",
+      `${spec.what}: the Tinker server at ${this.url(path)} did not answer${after} (${reason}); ${advice}`,
       reason,
     );
   }

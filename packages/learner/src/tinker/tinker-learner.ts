@@ -33,6 +33,7 @@ import {
   OptimStepResultSchema,
   SaveForSamplerResultSchema,
   SaveWeightsResultSchema,
+  type ServerCapabilities,
   TINKER_CLIENT_SDK_VERSION,
   TINKER_PROTOCOL_VERSION,
 } from "./protocol";
@@ -131,31 +132,14 @@ export class TinkerLearner implements Learner {
   static async connect(options: TinkerLearnerOptions): Promise<TinkerLearner> {
     checkOptions(options);
     const retries = options.retries ?? 3;
-    const http = new TinkerHttp({
-      baseUrl: options.baseUrl,
-      apiKey: options.apiKey ?? process.env.TINKER_API_KEY ?? "tml-dummy",
-      fetch: options.fetch ?? globalThis.fetch,
-      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
-      retries,
-      retryDelayMs: options.retryDelayMs ?? 250,
-      maxRetryDelayMs: 8_000,
-      maxResponseBytes: options.maxResponseBytes ?? 2 ** 30,
-    });
+    const http = httpOf(options);
     const polling: FuturePolling = {
       pollDelayMs: options.pollDelayMs ?? 50,
       maxPollDelayMs: 1_000,
       futureTimeoutMs: options.futureTimeoutMs ?? 2 * 3600_000,
       retries,
     };
-    await checkHealth(http);
-    const capabilities = await http.call(
-      "GET",
-      `${API_PREFIX}/get_server_capabilities`,
-      undefined,
-      CapabilitiesSchema,
-      { what: "connect", idempotent: true },
-    );
-    checkBaseModel(capabilities, options.baseModel, http.baseUrl);
+    const capabilities = await checkServer(http, options.baseModel);
     // Not repeated: a second create_session would leave an orphan session behind.
     const session = await http.call(
       "POST",
@@ -225,6 +209,17 @@ export class TinkerLearner implements Learner {
           "server with --backend fsdp or --backend megatron.",
       );
     }
+  }
+
+  /**
+   * The checks `connect` starts with, alone: the server answers and serves `baseModel`. Nothing is created on the
+   * server, so a run can ask before spending minutes on anything else.
+   *
+   * @throws LearnerError in one line, as `connect`.
+   */
+  static async check(options: TinkerLearnerOptions): Promise<void> {
+    checkOptions(options);
+    await checkServer(httpOf(options), options.baseModel);
   }
 
   /** The server's id of the model being trained (it changes when a state is loaded). */
@@ -582,6 +577,33 @@ export class TinkerLearner implements Learner {
   }
 }
 
+function httpOf(options: TinkerLearnerOptions): TinkerHttp {
+  return new TinkerHttp({
+    baseUrl: options.baseUrl,
+    apiKey: options.apiKey ?? process.env.TINKER_API_KEY ?? "tml-dummy",
+    fetch: options.fetch ?? globalThis.fetch,
+    requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+    retries: options.retries ?? 3,
+    retryDelayMs: options.retryDelayMs ?? 250,
+    maxRetryDelayMs: 8_000,
+    maxResponseBytes: options.maxResponseBytes ?? 2 ** 30,
+  });
+}
+
+/** healthz, then the base model among those the server serves. @returns the server's capabilities. */
+async function checkServer(http: TinkerHttp, baseModel: string): Promise<ServerCapabilities> {
+  await checkHealth(http);
+  const capabilities = await http.call(
+    "GET",
+    `${API_PREFIX}/get_server_capabilities`,
+    undefined,
+    CapabilitiesSchema,
+    { what: "connect", idempotent: true },
+  );
+  checkBaseModel(capabilities, baseModel, http.baseUrl);
+  return capabilities;
+}
+
 /** GET healthz. @throws LearnerError in one line: the URL, why it failed, what to do. */
 async function checkHealth(http: TinkerHttp): Promise<void> {
   const url = http.url(`${API_PREFIX}/healthz`);
@@ -595,7 +617,7 @@ async function checkHealth(http: TinkerHttp): Promise<void> {
     if (!(error instanceof NoAnswerError)) throw error;
     throw new LearnerError(
       `connect: no Tinker server answers at ${url} (${error.reason}); start one ` +
-        "(e.g. `pnpm learner --port PORT --checkpoint DIR`) or fix baseUrl.",
+        "(e.g. `pnpm learner --port PORT --checkpoint DIR`) or fix the URL.",
     );
   }
   if (answer.status !== 200 || !HealthSchema.safeParse(answer.body).success) {

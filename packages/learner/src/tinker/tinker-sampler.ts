@@ -21,6 +21,8 @@ export class TinkerSampler implements LearnerSampler {
     private readonly http: TinkerHttp,
     readonly samplingSessionId: string,
     private readonly polling: FuturePolling,
+    /** Affinity keys remembered at once; the least recently used one is forgotten first. */
+    private readonly maxAffinityKeys = MAX_AFFINITY_KEYS,
   ) {}
 
   async sample(request: LearnerSampleRequest): Promise<LearnerSampledSequence> {
@@ -86,7 +88,7 @@ export class TinkerSampler implements LearnerSampler {
     this.keys.delete(key);
     const id = known ?? this.seq++;
     this.keys.set(key, id);
-    if (this.keys.size > MAX_AFFINITY_KEYS) this.keys.delete(this.keys.keys().next().value!);
+    if (this.keys.size > this.maxAffinityKeys) this.keys.delete(this.keys.keys().next().value!);
     return id;
   }
 }

@@ -77,6 +77,8 @@ export const EvalSettingsSchema = z.strictObject({
   maxInfraFailures: positiveInt.default(DEFAULT_MAX_CONSECUTIVE_INFRA_FAILURES),
 });
 
+const distinct = (values: readonly string[]): boolean => new Set(values).size === values.length;
+
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 
 /**
@@ -91,7 +93,7 @@ export const ToolsSettingsSchema = z.strictObject({
    * Several URLs are replicas of one server: each trajectory stays on the replica of its first call (its Python
    * session lives there).
    */
-  server: z.union([httpUrl, z.array(httpUrl).min(1)]).optional(),
+  server: z.union([httpUrl, z.array(httpUrl).min(1).refine(distinct, "lists a replica twice")]).optional(),
   /** Per tool request to the server; the reference's 400 s. */
   timeoutS: z.number().positive().default(400),
 });
@@ -177,7 +179,7 @@ export const LearnerSettingsSchema = z
  */
 export const SamplerSettingsSchema = z.strictObject({
   /** Replicas of one policy, e.g. `http://10.0.0.2:8001/v1`; a trajectory's turns stay on one replica. */
-  endpoints: z.array(urlWithoutCredentials).min(1).optional(),
+  endpoints: z.array(urlWithoutCredentials).min(1).refine(distinct, "lists a replica twice").optional(),
   /** The served model's name (default: the first id of `GET /models`). */
   model: z.string().min(1).max(1024).optional(),
   /** Per request. */

@@ -57,6 +57,9 @@ describe("learner settings", () => {
       "http://b:1",
     ]);
     expect(() => parseRunConfig({ tools: { server: [] } })).toThrow(/tools\.server/);
+    expect(() => parseRunConfig({ tools: { server: ["http://a:1", "http://a:1"] } })).toThrow(
+      /tools\.server: lists a replica twice/,
+    );
   });
 });
 

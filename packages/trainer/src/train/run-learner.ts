@@ -1,7 +1,7 @@
 import { copyFile, mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Learner, LearnerDatum, LearnerInfo } from "@hdpo/core";
-import { LearnerError, TfjsLearner, TinkerLearner } from "@hdpo/learner";
+import { LearnerError, TfjsLearner, TinkerLearner, type TinkerLearnerOptions } from "@hdpo/learner";
 import { type ByteLevelBpeTokenizer, CHECKPOINT_FILES, loadPolicy } from "@hdpo/policy";
 import { TrainerError } from "../trainer-error";
 import type { RunConfig } from "./run-config";
@@ -33,22 +33,7 @@ export function learnerFactoryFor(config: RunConfig): LearnerFactory {
   const url = settings.url;
   if (url === undefined) return tfjsLearnerFactory;
   return async ({ baseDirectory, tokenizer }) => {
-    let learner: TinkerLearner;
-    try {
-      learner = await TinkerLearner.connect({
-        baseUrl: url,
-        baseModel: settings.baseModel!,
-        loraRank: settings.loraRank,
-        loraSeed: settings.loraSeed ?? config.seed,
-        tags: ["hdpo", `seed-${config.seed}`],
-        requestTimeoutMs: Math.round(settings.requestTimeoutS * 1000),
-        retries: settings.retries,
-        futureTimeoutMs: Math.round(settings.futureTimeoutS * 1000),
-      });
-    } catch (error) {
-      if (error instanceof LearnerError) throw new TrainerError(`learner: ${error.message}`);
-      throw error;
-    }
+    const learner = await asTrainerError(() => TinkerLearner.connect(tinkerOptions(config, url)));
     if (settings.tokenizer === undefined) {
       try {
         await checkServesStartingPolicy(learner, baseDirectory, tokenizer, url);
@@ -59,6 +44,40 @@ export function learnerFactoryFor(config: RunConfig): LearnerFactory {
     }
     return learner;
   };
+}
+
+/**
+ * For a remote learner: the server answers and serves `learner.baseModel`, asked before any work (the suite and the
+ * cold start take minutes on a large preset).
+ * @throws TrainerError with one line.
+ */
+export async function checkRemoteLearner(config: RunConfig): Promise<void> {
+  const url = config.learner.url;
+  if (url !== undefined) await asTrainerError(() => TinkerLearner.check(tinkerOptions(config, url)));
+}
+
+function tinkerOptions(config: RunConfig, url: string): TinkerLearnerOptions {
+  const settings = config.learner;
+  return {
+    baseUrl: url,
+    baseModel: settings.baseModel!,
+    loraRank: settings.loraRank,
+    loraSeed: settings.loraSeed ?? config.seed,
+    tags: ["hdpo", `seed-${config.seed}`],
+    requestTimeoutMs: Math.round(settings.requestTimeoutS * 1000),
+    retries: settings.retries,
+    futureTimeoutMs: Math.round(settings.futureTimeoutS * 1000),
+  };
+}
+
+/** The client's one-line errors, as the trainer's (the CLI prints those without a stack). */
+async function asTrainerError<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof LearnerError) throw new TrainerError(`learner: ${error.message}`);
+    throw error;
+  }
 }
 
 /**

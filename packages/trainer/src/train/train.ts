@@ -52,6 +52,7 @@ import {
 import { type RunFiles, runFiles } from "./run-files";
 import {
   checkLearnerConfig,
+  checkRemoteLearner,
   type LearnerFactory,
   learnerFactoryFor,
   learnerFit,
@@ -141,6 +142,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         "config (only step counts, run, eval and backend settings may change) or start a new --out.",
     );
   }
+  if (options.learner === undefined) await checkRemoteLearner(config);
   await writeFileAtomic(files.config, `${JSON.stringify(config, null, 2)}\n`);
   const metricsLog = new MetricsLog(files.metrics);
 
