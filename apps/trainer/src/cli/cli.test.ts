@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TINY_CONFIG } from "@hdpo/trainer/testing";
@@ -119,18 +120,14 @@ describe("hdpo-train", () => {
     const file = join(dir, "tiny.json");
     await writeFile(file, JSON.stringify(TINY_CONFIG));
     const out = join(dir, "no-learner");
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const url = `http://127.0.0.1:${port}`;
     const b = capturedIo();
-    const args = [
-      "run",
-      "--config",
-      file,
-      "--out",
-      out,
-      "--learner",
-      "http://127.0.0.1:1",
-      "--base-model",
-      "m",
-    ];
+    const args = ["run", "--config", file, "--out", out, "--learner", url, "--base-model", "m"];
     expect(
       await main(
         [...args, "--set", "learner.retries=0", "--set", "rl.klCoef=0", "--set", "rl.entropyCoef=0"],
@@ -138,8 +135,9 @@ describe("hdpo-train", () => {
       ),
     ).toBe(1);
     expect(b.err()).toMatch(
-      /^hdpo-train: learner: connect: no Tinker server answers at http:\/\/127\.0\.0\.1:1\/api\/v1\/healthz \(ECONNREFUSED\); start one .*\n$/,
+      /^hdpo-train: learner: connect: no Tinker server answers at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/healthz \(ECONNREFUSED\); start one .*or fix the URL\.\n$/,
     );
+    expect(b.err()).toContain(`${url}/api/v1/healthz`);
     // Neither the suite nor the cold start ran.
     await expect(readFile(join(out, "data", "train.jsonl"), "utf8")).rejects.toThrow(/ENOENT/);
   });
