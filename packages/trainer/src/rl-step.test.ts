@@ -134,6 +134,15 @@ describe("rlStep", () => {
     expect(metrics.tokens).toBe(
       trajectories.reduce((n, t) => n + t.tokens!.lossMask.filter((m) => m === 1).length, 0),
     );
+    // Every sampled token counts towards the generation rate, also those of rollouts left out of the update.
+    expect(metrics.sampledTokens).toBe(
+      trajectories.reduce((n, t) => n + (t.tokens?.lossMask.filter((m) => m === 1).length ?? 0), 0),
+    );
+    expect(metrics.sampledTokens).toBeGreaterThanOrEqual(metrics.tokens);
+    expect(metrics.timings.rolloutTokensPerS).toBeCloseTo(
+      metrics.sampledTokens / (metrics.timings.rolloutMs / 1000),
+      6,
+    );
     // Sampling and training see the same tokens, so π_old = π_θ before the first update (up to float error).
     expect(metrics.logProbMismatch).toBeLessThan(1e-3);
     expect(metrics.clipFractionAcc).toBe(0);

@@ -54,6 +54,8 @@ export interface RlStepMetrics extends UpdateMetrics {
   meanToolCalls: number | null;
   byNecessity: Record<ToolNecessity, SliceMetrics>;
   meanResponseTokens: number;
+  /** Tokens the policy sampled this step, every rollout's model turns (errored rollouts' too: they cost the time). */
+  sampledTokens: number;
   /** ρ: share of the update's rollouts with a non-zero tool advantage. */
   rho: number;
   /** Groups with at least two correct rollouts (|Q| ≥ 2). */
@@ -62,7 +64,14 @@ export interface RlStepMetrics extends UpdateMetrics {
   skippedGroups: number;
   /** Batches of B prompts rolled out this step: 1, or more when dynamic sampling drew more to fill the update. */
   generationBatches: number;
-  timings: { rolloutMs: number; judgeMs: number; updateMs: number; totalMs: number };
+  timings: {
+    rolloutMs: number;
+    /** `sampledTokens` per second of rollout time: the generation rate a run reaches, step by step. */
+    rolloutTokensPerS: number;
+    judgeMs: number;
+    updateMs: number;
+    totalMs: number;
+  };
 }
 
 /** A step's metrics and its rollouts (for logging samples). */
@@ -194,6 +203,7 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
   const updated = performance.now();
 
   const summary = rolloutMetrics(trajectories, scores, tasksById);
+  const sampledTokens = trajectories.reduce((sum, trajectory) => sum + sampledTokenCount(trajectory), 0);
   const { tokens, ...losses } = update;
   return {
     metrics: {
@@ -207,6 +217,7 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
       meanToolCalls: summary.overall.meanToolCalls,
       byNecessity: summary.byNecessity,
       meanResponseTokens: summary.meanResponseTokens,
+      sampledTokens,
       rho: advantages?.stats.qualifyingRatio ?? 0,
       groupsWithQualifyingPair: advantages?.stats.groupsWithQualifyingPair ?? 0,
       skippedGroups: skippedGroups.size,
@@ -215,6 +226,7 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
       tokens,
       timings: {
         rolloutMs,
+        rolloutTokensPerS: rolloutMs > 0 ? sampledTokens / (rolloutMs / 1000) : 0,
         judgeMs,
         updateMs: updated - judged,
         totalMs: updated - began,
@@ -224,4 +236,9 @@ export async function rlStep(state: RlState, settings: RlSettings): Promise<RlSt
     scores,
     advantages: perRollout,
   };
+}
+
+/** The model's tokens in a rollout: its token record's loss-masked positions (the trainer's rollouts keep one). */
+function sampledTokenCount(trajectory: Trajectory): number {
+  return trajectory.tokens?.lossMask.reduce<number>((sum, mask) => sum + mask, 0) ?? 0;
 }
