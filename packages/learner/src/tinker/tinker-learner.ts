@@ -197,11 +197,7 @@ export class TinkerLearner implements Learner {
       [{ modelInput: [{ type: "encoded_text", tokens: [0] }], targetTokens: [0] }],
       what,
     );
-    const result = await this.trainingRequest(model, "forward", what, ForwardResultSchema, (seq) => ({
-      model_id: model.id,
-      seq_id: seq,
-      forward_input: { data: wire.data, loss_fn: "cross_entropy", loss_fn_config: null },
-    }));
+    const result = await this.pass(model, "forward", what, wire);
     if (result.loss_fn_outputs.some((output) => output.elementwise_loss !== undefined)) {
       throw new LearnerError(
         `${what}: the Tinker server runs SkyRL's jax backend (its forward answers elementwise_loss), which divides ` +
@@ -238,11 +234,7 @@ export class TinkerLearner implements Learner {
     // The parts' POSTs are queued in order at once; their futures are then awaited together.
     const parts = await Promise.all(
       splitWireData(wire).map(async (part) => {
-        const result = await this.trainingRequest(model, "forward", what, ForwardResultSchema, (seq) => ({
-          model_id: model.id,
-          seq_id: seq,
-          forward_input: { data: part.data, loss_fn: "cross_entropy", loss_fn_config: null },
-        }));
+        const result = await this.pass(model, "forward", what, part);
         return logProbsOf(result, part, what);
       }),
     );
@@ -259,17 +251,7 @@ export class TinkerLearner implements Learner {
     const wire = toWireData(data, what);
     const parts = await Promise.all(
       splitWireData(wire).map(async (part) => {
-        const result = await this.trainingRequest(
-          model,
-          "forward_backward",
-          what,
-          ForwardResultSchema,
-          (seq) => ({
-            model_id: model.id,
-            seq_id: seq,
-            forward_backward_input: { data: part.data, loss_fn: "cross_entropy", loss_fn_config: null },
-          }),
-        );
+        const result = await this.pass(model, "forward_backward", what, part);
         const logProbs = logProbsOf(result, part, what);
         // SkyRL reports Σ −w·logp as total_loss:sum; jax and hosted servers may not, and then it is that sum here.
         const loss =
@@ -451,6 +433,21 @@ export class TinkerLearner implements Learner {
     const model = this.model;
     this.model = undefined;
     if (model !== undefined) await this.unload(model, false).catch(() => undefined);
+  }
+
+  /** One `cross_entropy` pass over `wire`'s data (the weights carry any loss): a forward or a forward_backward. */
+  private pass(
+    model: ModelHandle,
+    route: "forward" | "forward_backward",
+    what: string,
+    wire: WireData,
+  ): Promise<ForwardResult> {
+    const input = { data: wire.data, loss_fn: "cross_entropy", loss_fn_config: null };
+    return this.trainingRequest(model, route, what, ForwardResultSchema, (seq) => ({
+      model_id: model.id,
+      seq_id: seq,
+      ...(route === "forward" ? { forward_input: input } : { forward_backward_input: input }),
+    }));
   }
 
   /**
